@@ -1,0 +1,132 @@
+import { ConfigType, registerAs } from '@nestjs/config';
+
+export type AppRole = 'api' | 'worker' | 'all';
+export type AccessTierSetting = 'extended' | 'development' | 'auto';
+
+export interface EncryptionKey {
+  id: string;
+  key: Buffer;
+}
+
+/** Thrown for a bad or missing variable; main.ts prints its message as the one line. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    reason: string,
+  ) {
+    super(`Invalid configuration: ${variable} ${reason}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function required(env: Env, name: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new ConfigError(name, 'is required');
+  return value;
+}
+
+function optional(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const value = optional(env, name) ?? fallback;
+  if (!allowed.includes(value as T)) {
+    throw new ConfigError(name, `must be one of ${allowed.join(', ')} (got "${value}")`);
+  }
+  return value as T;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(name, `must be an integer from ${min} to ${max} (got "${raw}")`);
+  }
+  return value;
+}
+
+function url(env: Env, name: string, protocols: string[], fallback?: string): string {
+  const value = fallback === undefined ? required(env, name) : (optional(env, name) ?? fallback);
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new ConfigError(name, 'must be a URL');
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must use ${protocols.join(' or ')}`);
+  }
+  return value.replace(/\/+$/, '');
+}
+
+function list(env: Env, name: string): string[] {
+  return required(env, name)
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
+function encryptionKeys(env: Env): EncryptionKey[] {
+  const name = 'TOKEN_ENCRYPTION_KEYS';
+  const keys = list(env, name).map((pair) => {
+    const separator = pair.indexOf(':');
+    const id = pair.slice(0, separator);
+    const key = Buffer.from(pair.slice(separator + 1), 'base64');
+    if (separator < 1 || !/^[A-Za-z0-9_-]{1,32}$/.test(id)) {
+      throw new ConfigError(name, 'must be keyId:base64key pairs (key ids: letters, digits, _ or -)');
+    }
+    if (key.length !== 32) {
+      throw new ConfigError(name, `key "${id}" must be 32 bytes of base64 (openssl rand -base64 32)`);
+    }
+    return { id, key };
+  });
+  if (new Set(keys.map((k) => k.id)).size !== keys.length) {
+    throw new ConfigError(name, 'has a repeated key id');
+  }
+  return keys;
+}
+
+function apiKeys(env: Env): string[] {
+  const keys = list(env, 'API_KEYS');
+  if (keys.length === 0) throw new ConfigError('API_KEYS', 'is required');
+  if (keys.some((key) => key.length < 16)) {
+    throw new ConfigError('API_KEYS', 'must hold keys of at least 16 characters');
+  }
+  return keys;
+}
+
+/** Parses and validates the environment; the only reader of process.env values. */
+export function parseEnv(env: Env) {
+  return {
+    nodeEnv: optional(env, 'NODE_ENV') ?? 'development',
+    port: integer(env, 'PORT', 3000, 0, 65535),
+    role: oneOf<AppRole>(env, 'APP_ROLE', ['api', 'worker', 'all'], 'all'),
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    redisKeyPrefix: optional(env, 'REDIS_KEY_PREFIX') ?? 'spotify-sync',
+    apiKeys: apiKeys(env),
+    encryptionKeys: encryptionKeys(env),
+    logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+    logFormat: oneOf(env, 'LOG_FORMAT', ['json', 'pretty'], env.NODE_ENV === 'production' ? 'json' : 'pretty'),
+    spotify: {
+      clientId: required(env, 'SPOTIFY_CLIENT_ID'),
+      clientSecret: required(env, 'SPOTIFY_CLIENT_SECRET'),
+      redirectUri: url(env, 'SPOTIFY_REDIRECT_URI', ['http:', 'https:']),
+      apiBaseUrl: url(env, 'SPOTIFY_API_BASE_URL', ['http:', 'https:'], 'https://api.spotify.com/v1'),
+      accountsBaseUrl: url(env, 'SPOTIFY_ACCOUNTS_BASE_URL', ['http:', 'https:'], 'https://accounts.spotify.com'),
+      connectReturnUrl: optional(env, 'SPOTIFY_CONNECT_RETURN_URL')
+        ? url(env, 'SPOTIFY_CONNECT_RETURN_URL', ['http:', 'https:'])
+        : undefined,
+      accessTier: oneOf<AccessTierSetting>(env, 'SPOTIFY_ACCESS_TIER', ['extended', 'development', 'auto'], 'auto'),
+      requestTimeoutMs: integer(env, 'SPOTIFY_REQUEST_TIMEOUT_MS', 10_000, 100, 120_000),
+    },
+  };
+}
+
+export const appConfig = registerAs('app', () => parseEnv(process.env));
+export type AppConfig = ConfigType<typeof appConfig>;

@@ -1,0 +1,43 @@
+import { defineConfig, type Options } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import { join } from 'node:path';
+import { SpotifySyncJob } from '../jobs/spotify-sync-job.entity';
+import { Song } from '../songs/song.entity';
+import { SpotifyConnection } from '../users/spotify-connection.entity';
+import { User } from '../users/user.entity';
+
+export const ENTITIES = [User, SpotifyConnection, Song, SpotifySyncJob];
+
+/** One MikroORM configuration for the app, the CLI, the tests and the benchmarks. */
+export function createOrmConfig(databaseUrl: string, overrides: Partial<Options> = {}): Options {
+  const migrationsPath = join(__dirname, '..', 'migrations');
+  return defineConfig({
+    clientUrl: databaseUrl,
+    entities: ENTITIES,
+    extensions: [Migrator],
+    // Timestamps are UTC in the database and in the app: CURRENT_TIMESTAMP defaults and
+    // values written by MikroORM must agree.
+    forceUtcTimezone: true,
+    pool: {
+      min: 0,
+      max: 10,
+      afterCreate: (connection: { query: (sql: string, cb: (err?: Error) => void) => void }, done: (err?: Error, c?: unknown) => void) =>
+        connection.query("SET TIME ZONE 'UTC'", (err) => done(err, connection)),
+    },
+    migrations: {
+      path: migrationsPath,
+      pathTs: migrationsPath,
+      glob: '!(*.d).{js,ts}',
+      tableName: 'mikro_orm_migrations',
+      transactional: true,
+      allOrNothing: true,
+      snapshot: false,
+      silent: true,
+    },
+    allowGlobalContext: false,
+    debug: false,
+    ...overrides,
+  });
+}
+
+export default createOrmConfig(process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/spotify_sync');
