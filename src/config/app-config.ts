@@ -1,4 +1,4 @@
-import { ConfigType, registerAs } from '@nestjs/config';
+import { registerAs } from '@nestjs/config';
 
 export type AppRole = 'api' | 'worker' | 'all';
 export type AccessTierSetting = 'extended' | 'development' | 'auto';
@@ -128,5 +128,8 @@ export function parseEnv(env: Env) {
   };
 }
 
-export const appConfig = registerAs('app', () => parseEnv(process.env));
-export type AppConfig = ConfigType<typeof appConfig>;
+export type AppConfig = ReturnType<typeof parseEnv>;
+
+/** Injection token: `@Inject(APP_CONFIG) config: AppConfig`. */
+export const APP_CONFIG = 'CONFIGURATION(app)';
+export const appConfigFactory = (config: AppConfig) => registerAs('app', () => config);

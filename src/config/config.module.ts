@@ -1,13 +1,16 @@
-import { Global, Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { appConfig } from './app-config';
+import { AppConfig, appConfigFactory } from './app-config';
 
-@Global()
-@Module({
-  imports: [
-    // .env is for local runs only; in a container the environment is the only source.
-    ConfigModule.forRoot({ isGlobal: true, cache: true, load: [appConfig], envFilePath: '.env' }),
-  ],
-  exports: [ConfigModule],
-})
-export class AppConfigModule {}
+/** The validated configuration, available everywhere as APP_CONFIG. */
+@Module({})
+export class AppConfigModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppConfigModule,
+      global: true,
+      imports: [ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [appConfigFactory(config)] })],
+      exports: [ConfigModule],
+    };
+  }
+}

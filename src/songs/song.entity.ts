@@ -1,4 +1,4 @@
-import { Check, DecimalType, Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { Opt, Check, DecimalType, Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { SongRepository } from './song.repository';
 
 /** The five base features keep Spotify's 3 decimals; the seed gives speechiness/liveness only 2. */
@@ -61,10 +61,10 @@ export class Song {
   instrumentalness?: number | null;
 
   @Property({ columnType: 'timestamp', defaultRaw: 'CURRENT_TIMESTAMP' })
-  createdAt: Date = new Date();
+  createdAt: Date & Opt = new Date();
 
   @Property({ columnType: 'timestamp', defaultRaw: 'CURRENT_TIMESTAMP', onUpdate: () => new Date() })
-  updatedAt: Date = new Date();
+  updatedAt: Date & Opt = new Date();
 
   // Migration 1 of the seed schema
   @Property({ length: 22, nullable: true })

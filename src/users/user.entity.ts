@@ -1,4 +1,4 @@
-import { Entity, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { Opt, Entity, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 
 @Entity({ tableName: 'users' })
 export class User {
@@ -13,8 +13,8 @@ export class User {
   displayName?: string | null;
 
   @Property({ columnType: 'timestamp', defaultRaw: 'CURRENT_TIMESTAMP' })
-  createdAt: Date = new Date();
+  createdAt: Date & Opt = new Date();
 
   @Property({ columnType: 'timestamp', defaultRaw: 'CURRENT_TIMESTAMP', onUpdate: () => new Date() })
-  updatedAt: Date = new Date();
+  updatedAt: Date & Opt = new Date();
 }

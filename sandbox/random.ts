@@ -1,0 +1,69 @@
+/** A seeded pseudo-random source returning floats in [0, 1). */
+export type Random = () => number;
+
+/** mulberry32: tiny, fast and good enough for fake data; the same seed always gives the same sequence. */
+export function mulberry32(seed: number): Random {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** FNV-1a hash of a string mixed with a seed, to derive per-entity seeds (e.g. a user's library). */
+export function hashSeed(text: string, seed = 0): number {
+  let hash = (0x811c9dc5 ^ seed) >>> 0;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash;
+}
+
+/** Integer in [min, max], both inclusive. */
+export function randomInt(rand: Random, min: number, max: number): number {
+  return min + Math.floor(rand() * (max - min + 1));
+}
+
+export function pick<T>(rand: Random, items: readonly T[]): T {
+  return items[Math.floor(rand() * items.length)];
+}
+
+export function round3(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
+
+/** Float in [min, max] rounded to 3 decimals, as Spotify reports audio features. */
+export function randomFloat3(rand: Random, min = 0, max = 1): number {
+  return round3(min + rand() * (max - min));
+}
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const UPPER_ALNUM = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+const HEX = '0123456789abcdef';
+
+function randomChars(rand: Random, alphabet: string, length: number): string {
+  let out = '';
+  for (let i = 0; i < length; i++) out += alphabet[Math.floor(rand() * alphabet.length)];
+  return out;
+}
+
+/** A Spotify-style id: 22 base-62 characters. */
+export function randomSpotifyId(rand: Random): string {
+  return randomChars(rand, BASE62, 22);
+}
+
+export function randomUpperAlnum(rand: Random, length: number): string {
+  return randomChars(rand, UPPER_ALNUM, length);
+}
+
+export function randomHex(rand: Random, length: number): string {
+  return randomChars(rand, HEX, length);
+}
+
+export function randomDigits(rand: Random, length: number): string {
+  return randomChars(rand, '0123456789', length);
+}

@@ -1,0 +1,39 @@
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { LoggerModule } from 'nestjs-pino';
+import { ApiKeyGuard } from './common/api-key.guard';
+import { HttpExceptionFilter } from './common/http-exception.filter';
+import { createValidationPipe } from './common/validation';
+import { AppConfig } from './config/app-config';
+import { AppConfigModule } from './config/config.module';
+import { createOrmConfig } from './config/mikro-orm.config';
+import { createLoggerOptions } from './config/logger.config';
+import { HealthModule } from './health/health.module';
+import { RedisModule } from './redis/redis.module';
+import { SongsModule } from './songs/songs.module';
+import { UsersModule } from './users/users.module';
+
+/** Wiring only. The configuration is validated before this module is built (see main.ts). */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        AppConfigModule.forRoot(config),
+        LoggerModule.forRoot(createLoggerOptions(config)),
+        MikroOrmModule.forRoot(createOrmConfig(config.databaseUrl)),
+        RedisModule,
+        HealthModule,
+        UsersModule,
+        SongsModule,
+      ],
+      providers: [
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
+        { provide: APP_FILTER, useClass: HttpExceptionFilter },
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+      ],
+    };
+  }
+}

@@ -1,0 +1,61 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { UniqueConstraintViolationException, ForeignKeyConstraintViolationException } from '@mikro-orm/core';
+import { STATUS_CODES } from 'node:http';
+import type { Response } from 'express';
+import { ErrorBody } from './error-body';
+import { InvalidInputException } from './validation';
+
+function body(statusCode: number, message: string, details?: ErrorBody['details']): ErrorBody {
+  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message, ...(details ? { details } : {}) };
+}
+
+/** Maps every error to the one error shape; unexpected ones become a 500 that reveals nothing. */
+export function toErrorBody(exception: unknown): ErrorBody {
+  if (exception instanceof InvalidInputException) {
+    return body(400, exception.message, exception.details);
+  }
+  if (exception instanceof HttpException) {
+    const response = exception.getResponse();
+    const message =
+      typeof response === 'string'
+        ? response
+        : Array.isArray((response as { message?: unknown }).message)
+          ? ((response as { message: string[] }).message.join('; '))
+          : String((response as { message?: unknown }).message ?? exception.message);
+    return body(exception.getStatus(), message);
+  }
+  if (exception instanceof UniqueConstraintViolationException) {
+    return body(409, 'Conflicts with an existing record');
+  }
+  if (exception instanceof ForeignKeyConstraintViolationException) {
+    return body(409, 'Refers to a record that does not exist');
+  }
+  // body-parser errors (too large, malformed JSON) carry their own status
+  const status = (exception as { status?: unknown; type?: unknown })?.status;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const type = (exception as { type?: string }).type;
+    const message =
+      type === 'entity.too.large'
+        ? 'Request body is larger than 1 MB'
+        : type === 'entity.parse.failed'
+          ? 'Request body is not valid JSON'
+          : STATUS_CODES[status] ?? 'Bad request';
+    return body(status, message);
+  }
+  return body(HttpStatus.INTERNAL_SERVER_ERROR, 'Internal server error');
+}
+
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpExceptionFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    const errorBody = toErrorBody(exception);
+    if (errorBody.statusCode >= 500) {
+      this.logger.error({ err: exception }, 'Unhandled error');
+    }
+    if (response.headersSent) return;
+    response.status(errorBody.statusCode).json(errorBody);
+  }
+}

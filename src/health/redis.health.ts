@@ -1,0 +1,27 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { HealthIndicatorService } from '@nestjs/terminus';
+import type Redis from 'ioredis';
+import { REDIS } from '../redis/redis.module';
+
+@Injectable()
+export class RedisHealthIndicator {
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly indicators: HealthIndicatorService,
+  ) {}
+
+  /** When Redis is not required (api role) an outage is reported as degraded, not down. */
+  async check(key: string, required: boolean) {
+    const session = this.indicators.check(key);
+    try {
+      await Promise.race([
+        this.redis.ping(),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('timed out')), 1_000).unref()),
+      ]);
+      return session.up();
+    } catch (error) {
+      const message = `Redis unreachable: ${(error as Error).message}`;
+      return required ? session.down({ message }) : session.up({ degraded: true, message });
+    }
+  }
+}

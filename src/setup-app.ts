@@ -1,0 +1,41 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
+import { Logger } from 'nestjs-pino';
+import { toErrorBody } from './common/http-exception.filter';
+
+/** HTTP concerns shared by main.ts and the end-to-end tests, so both serve the same app. */
+export function setupApp(app: NestExpressApplication): void {
+  app.useLogger(app.get(Logger));
+  app.use(helmet());
+  // a full 1,000-song bulk upsert fits in 1 MB; larger bodies get 413
+  app.useBodyParser('json', { limit: '1mb' });
+  app.useBodyParser('urlencoded', { limit: '1mb', extended: false });
+  app.set('query parser', 'simple');
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Spotify sync service')
+      .setDescription(
+        'Links the music catalogue and its users to Spotify. Business routes need an API key: ' +
+          'press Authorize and paste one of API_KEYS.',
+      )
+      .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An internal API key' }, 'api-key')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs-json',
+    swaggerOptions: { persistAuthorization: true },
+  });
+}
+
+/** Errors raised before Nest's router (body-parser's 413 and malformed JSON) get the one error shape too. */
+export function setupErrorFallback(app: NestExpressApplication): void {
+  app.use((error: unknown, _req: unknown, res: import('express').Response, next: (e?: unknown) => void) => {
+    if (res.headersSent) return next(error);
+    const body = toErrorBody(error);
+    res.status(body.statusCode).json(body);
+  });
+}

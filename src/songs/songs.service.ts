@@ -1,0 +1,149 @@
+import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
+import { Page } from '../common/cursor';
+import { flattenValidationErrors } from '../common/validation';
+import { AUDIO_FEATURES, BASE_FEATURES, Song } from './song.entity';
+import { SongColumns, SongRepository } from './song.repository';
+import { BulkUpsertResponse, CreateSongDto, ListSongsQuery, UpdateSongDto } from './songs.dto';
+
+const round = (value: number, decimals: number) => Math.round(value * 10 ** decimals) / 10 ** decimals;
+
+/** Decimal places the schema keeps: 3 for the five base features, 2 for the rest. */
+export function roundFeature(name: (typeof AUDIO_FEATURES)[number], value: number): number {
+  return round(value, (BASE_FEATURES as readonly string[]).includes(name) ? 3 : 2);
+}
+
+const COLUMN_BY_FIELD = {
+  title: 'title',
+  artist: 'artist',
+  album: 'album',
+  durationMs: 'duration_ms',
+  isrc: 'isrc',
+  spotifyTrackId: 'spotify_track_id',
+} as const;
+
+/** The caller-writable fields of a DTO as columns; only fields present in the DTO. */
+function toColumns(dto: CreateSongDto | UpdateSongDto): SongColumns {
+  const columns: SongColumns = {};
+  for (const [field, column] of Object.entries(COLUMN_BY_FIELD)) {
+    const value = (dto as Record<string, unknown>)[field];
+    if (value !== undefined) columns[column] = value as string | number | null;
+  }
+  for (const feature of AUDIO_FEATURES) {
+    const value = dto[feature];
+    if (value !== undefined) columns[feature] = value === null ? null : roundFeature(feature, value);
+  }
+  return columns;
+}
+
+const hasFeatures = (dto: CreateSongDto | UpdateSongDto) => AUDIO_FEATURES.some((f) => dto[f] !== undefined);
+
+@Injectable()
+export class SongsService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly songs: SongRepository,
+  ) {}
+
+  async create(dto: CreateSongDto): Promise<Song> {
+    await this.assertTrackIdFree(dto.spotifyTrackId);
+    const song = this.em.create(Song, this.toEntityData(dto) as Song);
+    song.audioFeaturesSynced = false;
+    try {
+      await this.em.persistAndFlush(song);
+    } catch (error) {
+      throw this.conflict(error);
+    }
+    return song;
+  }
+
+  async get(id: string): Promise<Song> {
+    const song = await this.songs.findOne({ id });
+    if (!song) throw new NotFoundException(`Song ${id} not found`);
+    return song;
+  }
+
+  async getBySpotifyId(trackId: string): Promise<Song> {
+    const song = await this.songs.findOne({ spotifyTrackId: trackId });
+    if (!song) throw new NotFoundException(`No song is linked to Spotify track ${trackId}`);
+    return song;
+  }
+
+  async update(id: string, dto: UpdateSongDto): Promise<Song> {
+    const song = await this.get(id);
+    this.em.assign(song, this.toEntityData(dto));
+    if (hasFeatures(dto)) song.audioFeaturesSynced = false;
+    await this.em.flush();
+    return song;
+  }
+
+  async delete(id: string): Promise<void> {
+    const deleted = await this.songs.nativeDelete({ id });
+    if (!deleted) throw new NotFoundException(`Song ${id} not found`);
+  }
+
+  list(query: ListSongsQuery): Promise<Page<Song>> {
+    return this.songs.list(query);
+  }
+
+  /**
+   * Every row is validated before anything is written; a later row repeating an earlier row's
+   * key (Spotify id, else ISRC) is rejected. Valid rows are written even when others are not.
+   */
+  async bulkUpsert(rows: unknown[]): Promise<BulkUpsertResponse> {
+    const rejected: BulkUpsertResponse['rejected'] = [];
+    const accepted: SongColumns[] = [];
+    const seenKeys = new Set<string>();
+    const dtos = await Promise.all(rows.map((row) => this.validateRow(row)));
+    dtos.forEach((result, index) => {
+      if ('reasons' in result) {
+        rejected.push({ index, reasons: result.reasons });
+        return;
+      }
+      const dto = result.dto;
+      const key = dto.spotifyTrackId ? `spotify:${dto.spotifyTrackId}` : dto.isrc ? `isrc:${dto.isrc}` : null;
+      if (key && seenKeys.has(key)) {
+        rejected.push({ index, reasons: [`repeats the ${key.split(':')[0] === 'spotify' ? 'spotifyTrackId' : 'isrc'} of an earlier row`] });
+        return;
+      }
+      if (key) seenKeys.add(key);
+      accepted.push(toColumns(dto));
+    });
+    const counts = accepted.length ? await this.songs.bulkUpsert(accepted) : { created: 0, updated: 0 };
+    return { ...counts, rejected };
+  }
+
+  private async validateRow(row: unknown): Promise<{ dto: CreateSongDto } | { reasons: string[] }> {
+    if (typeof row !== 'object' || row === null || Array.isArray(row)) {
+      return { reasons: ['must be an object'] };
+    }
+    const dto = plainToInstance(CreateSongDto, row);
+    const errors = await validate(dto, { whitelist: true, forbidNonWhitelisted: true });
+    if (!errors.length) return { dto };
+    return { reasons: flattenValidationErrors(errors).flatMap((e) => e.reasons) };
+  }
+
+  private toEntityData(dto: CreateSongDto | UpdateSongDto): Partial<Song> {
+    const columns = toColumns(dto);
+    const data: Record<string, unknown> = {};
+    for (const [field, column] of Object.entries(COLUMN_BY_FIELD)) {
+      if (column in columns) data[field] = columns[column];
+    }
+    for (const feature of AUDIO_FEATURES) if (feature in columns) data[feature] = columns[feature];
+    return data as Partial<Song>;
+  }
+
+  private async assertTrackIdFree(trackId?: string | null): Promise<void> {
+    if (trackId && (await this.songs.count({ spotifyTrackId: trackId }))) {
+      throw new ConflictException(`Spotify track ${trackId} is already linked to another song`);
+    }
+  }
+
+  private conflict(error: unknown): unknown {
+    return error instanceof UniqueConstraintViolationException
+      ? new ConflictException('Spotify track is already linked to another song')
+      : error;
+  }
+}
