@@ -2,7 +2,6 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
-import { toErrorBody } from './common/http-exception.filter';
 
 /** HTTP concerns shared by main.ts and the end-to-end tests, so both serve the same app. */
 export function setupApp(app: NestExpressApplication): void {
@@ -28,14 +27,5 @@ export function setupApp(app: NestExpressApplication): void {
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',
     swaggerOptions: { persistAuthorization: true },
-  });
-}
-
-/** Errors raised before Nest's router (body-parser's 413 and malformed JSON) get the one error shape too. */
-export function setupErrorFallback(app: NestExpressApplication): void {
-  app.use((error: unknown, _req: unknown, res: import('express').Response, next: (e?: unknown) => void) => {
-    if (res.headersSent) return next(error);
-    const body = toErrorBody(error);
-    res.status(body.statusCode).json(body);
   });
 }
