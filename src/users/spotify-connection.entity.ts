@@ -1,5 +1,7 @@
-import { Entity, OneToOne, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { Check, Entity, OneToOne, Opt, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { User } from './user.entity';
+
+export type SpotifyConnectionStatus = 'active' | 'needs_reauth';
 
 /** Tokens are ciphertext here; only the token store in src/auth reads or writes them. */
 @Entity({ tableName: 'spotify_connections' })
@@ -32,6 +34,17 @@ export class SpotifyConnection {
 
   @Property({ type: 'text' })
   scope!: string;
+
+  @Property({ length: 20, default: 'active' })
+  @Check({ name: 'spotify_connections_status_check', expression: "status = 'active' OR status = 'needs_reauth'" })
+  status: SpotifyConnectionStatus & Opt = 'active';
+
+  @Property({ type: 'text', nullable: true })
+  statusReason?: string | null;
+
+  /** The user's consent; Spotify's refresh tokens die 6 months after it, whatever refreshes happen. */
+  @Property({ columnType: 'timestamp', defaultRaw: 'CURRENT_TIMESTAMP' })
+  authorizedAt: Date & Opt = new Date();
 
   @Property({ columnType: 'timestamp', nullable: true, defaultRaw: 'CURRENT_TIMESTAMP' })
   createdAt?: Date = new Date();
