@@ -9,6 +9,15 @@ function body(statusCode: number, message: string, details?: ErrorBody['details'
   return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message, ...(details ? { details } : {}) };
 }
 
+/** Terminus answers a failed check with `{ status: 'error', error: { name: { status, message } } }`. */
+function healthCheckFailures(response: unknown): string | null {
+  const result = response as { status?: string; error?: Record<string, { message?: string }> };
+  if (result?.status !== 'error' || typeof result.error !== 'object') return null;
+  return Object.entries(result.error)
+    .map(([name, detail]) => (detail?.message ? `${name} (${detail.message})` : name))
+    .join(', ');
+}
+
 /** Maps every error to the one error shape; unexpected ones become a 500 that reveals nothing. */
 export function toErrorBody(exception: unknown): ErrorBody {
   if (exception instanceof InvalidInputException) {
@@ -16,6 +25,8 @@ export function toErrorBody(exception: unknown): ErrorBody {
   }
   if (exception instanceof HttpException) {
     const response = exception.getResponse();
+    const down = healthCheckFailures(response);
+    if (down) return body(exception.getStatus(), `Not ready: ${down}`);
     const message =
       typeof response === 'string'
         ? response

@@ -1,0 +1,19 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { testEnv } from './helpers/test-app';
+
+const root = join(__dirname, '..');
+
+describe('start-up configuration check', () => {
+  it('stops with one line naming a missing variable, before connecting to anything', () => {
+    const env = { ...testEnv(), DATABASE_URL: '', PATH: process.env.PATH };
+    const result = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+      cwd: root,
+      env: env as NodeJS.ProcessEnv,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim()).toBe('Invalid configuration: DATABASE_URL is required');
+  });
+});
