@@ -1,0 +1,181 @@
+/**
+ * Songs benchmark (issue 2):
+ *  1. bulk upsert of 100,000 songs through the service's repository code vs a hand-written
+ *     multi-row INSERT … ON CONFLICT with the pg driver, 1,000 rows a statement, same data;
+ *  2. GET /v1/songs?sort=-popularity&limit=50 over those rows through HTTP (sequential p95,
+ *     concurrent throughput) next to the same SQL run directly.
+ * Targets: repository within 2x of raw SQL; list p95 under 15 ms.
+ */
+import { MikroORM } from '@mikro-orm/postgresql';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { NestFactory } from '@nestjs/core';
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { Client } from 'pg';
+import { AppModule } from '../src/app.module';
+import { parseEnv } from '../src/config/app-config';
+import { createOrmConfig } from '../src/config/mikro-orm.config';
+import { Song } from '../src/songs/song.entity';
+import { SongColumns, SongRepository } from '../src/songs/song.repository';
+import { setupApp } from '../src/setup-app';
+import { base62, createBenchDatabase, ms, mulberry32, printTable, summarise } from './support';
+
+const TOTAL = Number(process.env.BENCH_SONGS ?? 100_000);
+const BATCH = 1_000;
+const API_KEY = 'bench-api-key-0123456789';
+
+function makeSongs(seed: number): SongColumns[] {
+  const random = mulberry32(seed);
+  return Array.from({ length: TOTAL }, (_, i) => ({
+    title: `Song ${i} ${base62(random, 6)}`,
+    artist: `Artist ${Math.floor(random() * 5000)}`,
+    album: `Album ${Math.floor(random() * 20000)}`,
+    duration_ms: 90_000 + Math.floor(random() * 300_000),
+    isrc: `US${base62(random, 3).toUpperCase()}${String(Math.floor(random() * 1e7)).padStart(7, '0')}`,
+    spotify_track_id: base62(random, 22),
+    energy: Math.round(random() * 1000) / 1000,
+    danceability: Math.round(random() * 1000) / 1000,
+    valence: Math.round(random() * 1000) / 1000,
+  }));
+}
+
+const COLUMNS = ['title', 'artist', 'album', 'duration_ms', 'isrc', 'spotify_track_id', 'energy', 'danceability', 'valence'];
+
+async function rawUpsert(client: Client, rows: SongColumns[]): Promise<void> {
+  const params: unknown[] = [];
+  const tuples = rows.map((row) => `(${COLUMNS.map((c) => `$${params.push(row[c])}`).join(', ')})`);
+  await client.query(
+    `INSERT INTO songs (${COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}
+     ON CONFLICT (spotify_track_id) DO UPDATE SET
+     ${COLUMNS.filter((c) => c !== 'spotify_track_id').map((c) => `${c} = EXCLUDED.${c}`).join(', ')}, updated_at = CURRENT_TIMESTAMP`,
+    params,
+  );
+}
+
+async function timeBatches(rows: SongColumns[], write: (batch: SongColumns[]) => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  for (let i = 0; i < rows.length; i += BATCH) await write(rows.slice(i, i + BATCH));
+  return performance.now() - start;
+}
+
+async function main(): Promise<void> {
+  const [repoDb, rawDb] = [await createBenchDatabase('repo'), await createBenchDatabase('raw')];
+  const orm = await MikroORM.init(createOrmConfig(repoDb.url));
+  const rawOrm = await MikroORM.init(createOrmConfig(rawDb.url));
+  await orm.getMigrator().up();
+  await rawOrm.getMigrator().up();
+  await rawOrm.close(true);
+  const raw = new Client({ connectionString: rawDb.url });
+  await raw.connect();
+  let app: NestExpressApplication | undefined;
+  try {
+    const songs = makeSongs(42);
+    // warm both paths so neither pays for connecting or planning first
+    await rawUpsert(raw, songs.slice(0, 10));
+    const repo = orm.em.fork().getRepository(Song) as SongRepository;
+    await repo.bulkUpsert(songs.slice(0, 10).map((s) => ({ ...s })));
+
+    const rawInsertMs = await timeBatches(songs, (b) => rawUpsert(raw, b));
+    const repoInsertMs = await timeBatches(songs, (b) =>
+      (orm.em.fork().getRepository(Song) as SongRepository).bulkUpsert(b.map((s) => ({ ...s }))),
+    );
+    // second pass: every row now conflicts and updates
+    const rawUpdateMs = await timeBatches(songs, (b) => rawUpsert(raw, b));
+    const repoUpdateMs = await timeBatches(songs, (b) =>
+      (orm.em.fork().getRepository(Song) as SongRepository).bulkUpsert(b.map((s) => ({ ...s }))),
+    );
+    const rate = (n: number) => `${Math.round(TOTAL / (n / 1000)).toLocaleString('en')} rows/s`;
+    printTable(`Bulk upsert of ${TOTAL.toLocaleString('en')} songs, ${BATCH} a statement`, [
+      ['path', 'insert', 'update', 'ratio to raw (insert / update)'],
+      ['raw SQL (pg)', `${ms(rawInsertMs)} (${rate(rawInsertMs)})`, `${ms(rawUpdateMs)} (${rate(rawUpdateMs)})`, '1.00x / 1.00x (baseline)'],
+      [
+        'SongRepository.bulkUpsert',
+        `${ms(repoInsertMs)} (${rate(repoInsertMs)})`,
+        `${ms(repoUpdateMs)} (${rate(repoUpdateMs)})`,
+        `${(repoInsertMs / rawInsertMs).toFixed(2)}x / ${(repoUpdateMs / rawUpdateMs).toFixed(2)}x (target < 2x)`,
+      ],
+    ]);
+
+    // popularity for the list benchmark: 80% of songs have one
+    await raw.query('SELECT 1');
+    const pg = new Client({ connectionString: repoDb.url });
+    await pg.connect();
+    await pg.query(`UPDATE songs SET spotify_popularity = (abs(hashtext(id::text)) % 101)
+                     WHERE abs(hashtext(id::text)) % 5 <> 0`);
+    await pg.query('VACUUM ANALYZE songs');
+
+    const config = parseEnv({
+      DATABASE_URL: repoDb.url,
+      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      REDIS_KEY_PREFIX: `bench-${randomBytes(3).toString('hex')}`,
+      API_KEYS: API_KEY,
+      TOKEN_ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`,
+      SPOTIFY_CLIENT_ID: 'bench',
+      SPOTIFY_CLIENT_SECRET: 'bench',
+      SPOTIFY_REDIRECT_URI: 'http://127.0.0.1:3000/auth/spotify/callback',
+      APP_ROLE: 'api',
+      LOG_LEVEL: 'silent',
+    });
+    app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { logger: false, bodyParser: false });
+    setupApp(app);
+    await app.listen(0, '127.0.0.1');
+    const url = `${await app.getUrl()}/v1/songs?sort=-popularity&limit=50`.replace('[::1]', '127.0.0.1');
+    const get = async () => {
+      const res = await fetch(url, { headers: { authorization: `Bearer ${API_KEY}` } });
+      const body = (await res.json()) as { items: unknown[] };
+      if (res.status !== 200 || body.items.length !== 50) throw new Error(`unexpected answer ${res.status}`);
+    };
+    const sql = `SELECT * FROM songs WHERE spotify_popularity IS NOT NULL ORDER BY spotify_popularity DESC, id DESC LIMIT 51`;
+    const direct = async () => {
+      await pg.query(sql);
+    };
+
+    const sample = async (fn: () => Promise<void>, n: number) => {
+      for (let i = 0; i < 50; i++) await fn(); // warm-up
+      const samples: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const start = performance.now();
+        await fn();
+        samples.push(performance.now() - start);
+      }
+      return summarise(samples);
+    };
+    const throughput = async (fn: () => Promise<void>, concurrency: number, total: number) => {
+      let next = 0;
+      const start = performance.now();
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (next++ < total) await fn();
+        }),
+      );
+      return total / ((performance.now() - start) / 1000);
+    };
+    const httpLatency = await sample(get, 500);
+    const sqlLatency = await sample(direct, 500);
+    const httpRps = await throughput(get, 8, 2_000);
+    const plan = await pg.query(`EXPLAIN ${sql}`);
+    printTable(`GET /v1/songs?sort=-popularity&limit=50 over ${TOTAL.toLocaleString('en')} songs`, [
+      ['path', 'p50 / p95 / p99 (sequential, 500)', 'throughput', 'target'],
+      ['same SQL, pg driver', `${ms(sqlLatency.p50)} / ${ms(sqlLatency.p95)} / ${ms(sqlLatency.p99)}`, '-', 'baseline'],
+      [
+        'HTTP through the service',
+        `${ms(httpLatency.p50)} / ${ms(httpLatency.p95)} / ${ms(httpLatency.p99)}`,
+        `${Math.round(httpRps)} req/s (8 concurrent, 2,000)`,
+        `p95 < 15 ms: ${httpLatency.p95 < 15 ? 'met' : 'MISSED'}`,
+      ],
+    ]);
+    console.log(`  plan: ${plan.rows.map((r) => r['QUERY PLAN'].trim()).slice(0, 3).join(' | ')}`);
+    await pg.end();
+  } finally {
+    await app?.close();
+    await raw.end();
+    await orm.close(true);
+    await repoDb.drop();
+    await rawDb.drop();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
