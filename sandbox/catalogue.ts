@@ -225,7 +225,7 @@ class CatalogueBuilder {
       artists.push(artist);
       this.isrcPrefixes.set(artist.id, pick(this.rand, ISRC_COUNTRIES) + randomUpperAlnum(this.rand, 3));
       const albums = Array.from({ length: randomInt(this.rand, 1, 4) }, () =>
-        this.album([artist], this.title(), 'album', randomInt(this.rand, 1965, LATEST_YEAR)),
+        this.album([artist], this.title(), 'album', randomInt(this.rand, 1965, LATEST_YEAR), 0),
       );
       this.albumsByArtist.set(artist.id, albums);
     }
@@ -275,11 +275,11 @@ class CatalogueBuilder {
     return featured;
   }
 
-  private album(artists: SandboxArtist[], name: string, type: 'album' | 'single', year: number): SandboxAlbum {
+  /** Variants get an album of their own (one track); artists' albums count their tracks as they are drawn. */
+  private album(artists: SandboxArtist[], name: string, type: 'album' | 'single', year: number, totalTracks = 1): SandboxAlbum {
     const month = String(randomInt(this.rand, 1, 12)).padStart(2, '0');
     const day = String(randomInt(this.rand, 1, 28)).padStart(2, '0');
-    const total = type === 'single' ? 1 : 0;
-    return { id: this.uniqueId(), name, album_type: type, release_date: `${year}-${month}-${day}`, total_tracks: total, artists };
+    return { id: this.uniqueId(), name, album_type: type, release_date: `${year}-${month}-${day}`, total_tracks: totalTracks, artists };
   }
 
   /** ISRC `CCXXXYYNNNNN`: the artist's country + registrant, the year, a designation number. */

@@ -1,3 +1,7 @@
+// Looked up once: under jest every access to the global `Math` is slow (~200 ns), which made
+// generating the catalogue six times slower there than under plain node.
+const { floor, imul, round } = Math;
+
 /** A seeded pseudo-random source returning floats in [0, 1). */
 export type Random = () => number;
 
@@ -7,8 +11,8 @@ export function mulberry32(seed: number): Random {
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
     let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    t = imul(t ^ (t >>> 15), t | 1);
+    t ^= t + imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
@@ -18,22 +22,22 @@ export function hashSeed(text: string, seed = 0): number {
   let hash = (0x811c9dc5 ^ seed) >>> 0;
   for (let i = 0; i < text.length; i++) {
     hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
+    hash = imul(hash, 0x01000193) >>> 0;
   }
   return hash;
 }
 
 /** Integer in [min, max], both inclusive. */
 export function randomInt(rand: Random, min: number, max: number): number {
-  return min + Math.floor(rand() * (max - min + 1));
+  return min + floor(rand() * (max - min + 1));
 }
 
 export function pick<T>(rand: Random, items: readonly T[]): T {
-  return items[Math.floor(rand() * items.length)];
+  return items[floor(rand() * items.length)];
 }
 
 export function round3(value: number): number {
-  return Math.round(value * 1000) / 1000;
+  return round(value * 1000) / 1000;
 }
 
 /** Float in [min, max] rounded to 3 decimals, as Spotify reports audio features. */
@@ -46,9 +50,9 @@ const UPPER_ALNUM = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 const HEX = '0123456789abcdef';
 
 function randomChars(rand: Random, alphabet: string, length: number): string {
-  let out = '';
-  for (let i = 0; i < length; i++) out += alphabet[Math.floor(rand() * alphabet.length)];
-  return out;
+  const codes = new Array<number>(length);
+  for (let i = 0; i < length; i++) codes[i] = alphabet.charCodeAt(floor(rand() * alphabet.length));
+  return String.fromCharCode(...codes);
 }
 
 /** A Spotify-style id: 22 base-62 characters. */

@@ -1,0 +1,134 @@
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
+import { accountsRoutes } from './accounts';
+import { SandboxAdminClient } from './admin-client';
+import { adminRoutes } from './admin';
+import { generateCatalogue, SandboxTrack } from './catalogue';
+import { defaultConfig, Tier } from './config';
+import { HttpError, json, matchRoute, readBody, RequestContext, Route, SandboxResponse, webApiError, writeResponse } from './http';
+import { SandboxState } from './state';
+import { webApiRoutes } from './web-api';
+
+export interface SandboxOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  host?: string;
+  tier?: Tier;
+  seed?: number;
+  catalogueSize?: number;
+  clientId?: string;
+  clientSecret?: string;
+  accessTokenTtlSeconds?: number;
+  latencyMs?: number;
+}
+
+export interface RunningSandbox {
+  /** http://127.0.0.1:PORT */
+  url: string;
+  /** url + '/v1': SPOTIFY_API_BASE_URL */
+  apiBaseUrl: string;
+  /** url: SPOTIFY_ACCOUNTS_BASE_URL */
+  accountsBaseUrl: string;
+  port: number;
+  clientId: string;
+  clientSecret: string;
+  catalogue: readonly SandboxTrack[];
+  admin: SandboxAdminClient;
+  close(): Promise<void>;
+}
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
+  const seed = options.seed ?? 42;
+  const client = { id: options.clientId ?? 'sandbox-client-id', secret: options.clientSecret ?? 'sandbox-client-secret' };
+  const config = defaultConfig({ tier: options.tier, latencyMs: options.latencyMs, accessTokenTtlSeconds: options.accessTokenTtlSeconds });
+  const state = new SandboxState(generateCatalogue(seed, options.catalogueSize), client, config, seed);
+  const routes = [...accountsRoutes(state), ...webApiRoutes(state)];
+  const admin = adminRoutes(state);
+  const shutdown = new AbortController();
+
+  const server = createServer((req, res) => void handle(state, routes, admin, shutdown.signal, req, res));
+  const host = options.host ?? '127.0.0.1';
+  await listen(server, options.port ?? 0, host);
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${urlHost(host)}:${port}`;
+  state.apiBaseUrl = `${url}/v1`;
+
+  return {
+    url,
+    apiBaseUrl: state.apiBaseUrl,
+    accountsBaseUrl: url,
+    port,
+    clientId: client.id,
+    clientSecret: client.secret,
+    catalogue: state.catalogue,
+    admin: new SandboxAdminClient(url),
+    close: () => {
+      shutdown.abort();
+      return close(server);
+    },
+  };
+}
+
+async function handle(
+  state: SandboxState,
+  routes: Route[],
+  admin: Route[],
+  shutdown: AbortSignal,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const receivedAt = Date.now();
+  const method = req.method ?? 'GET';
+  const url = new URL(req.url ?? '/', 'http://sandbox');
+  // Spotify tolerates a trailing slash (spotipy calls /v1/audio-features/?ids=...).
+  const path = url.pathname.replace(/\/+$/, '') || '/';
+  const isAdmin = path === '/__admin' || path.startsWith('/__admin/');
+  const isWebApi = path === '/v1' || path.startsWith('/v1/');
+  const match = matchRoute(isAdmin ? admin : routes, method, path);
+  const ctx: RequestContext = {
+    method,
+    url,
+    params: match?.params ?? {},
+    headers: req.headers,
+    body: '',
+    endpoint: match ? `${method} ${match.route.template}` : `${method} (unknown route)`,
+  };
+
+  let response: SandboxResponse;
+  try {
+    ctx.body = await readBody(req);
+    if (!isAdmin && state.config.latencyMs > 0) await delay(state.config.latencyMs, undefined, { signal: shutdown });
+    const fault = isWebApi ? state.faults.next(state.config) : null;
+    if (fault) throw fault;
+    if (!match) throw isWebApi ? webApiError(404, 'Service not found') : new HttpError(json(404, { error: 'not_found' }));
+    response = await match.route.handler(ctx);
+  } catch (error) {
+    if (shutdown.aborted) return;
+    response = error instanceof HttpError ? error.response : json(500, { error: { status: 500, message: String(error) } });
+  }
+  if (!isAdmin) state.traffic.record({ at: receivedAt, method, endpoint: ctx.endpoint, path, status: response.status });
+  writeResponse(res, response);
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.close((error) => (error ? reject(error) : resolve()));
+    server.closeAllConnections();
+  });
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
