@@ -2,6 +2,7 @@ import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
+import { AuthModule } from './auth/auth.module';
 import { ApiKeyGuard } from './common/api-key.guard';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { createValidationPipe } from './common/validation';
@@ -28,6 +29,7 @@ export class AppModule {
         HealthModule,
         UsersModule,
         SongsModule,
+        AuthModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: ApiKeyGuard },

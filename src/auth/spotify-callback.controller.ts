@@ -1,0 +1,41 @@
+import { Controller, Get, Inject, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { ApiFoundResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { Public } from '../common/public.decorator';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { SpotifyCallbackFilter, connectReturnLocation } from './spotify-callback.filter';
+import { SpotifyCallbackGuard } from './spotify-callback.guard';
+import { ConnectedResponse } from './spotify-connection.dto';
+
+/** Where Spotify sends the browser back (SPOTIFY_REDIRECT_URI); the strategy has done the work by now. */
+@ApiTags('spotify connection')
+@Controller('auth/spotify')
+export class SpotifyCallbackController {
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  @Public()
+  @Get('callback')
+  @UseGuards(SpotifyCallbackGuard)
+  @UseFilters(SpotifyCallbackFilter)
+  @ApiOperation({
+    summary: 'OAuth callback (opened by the browser coming back from Spotify; public)',
+    description:
+      'Verifies the single-use state, exchanges the code (PKCE), reads the Spotify profile and stores the connection. ' +
+      'Redirects to SPOTIFY_CONNECT_RETURN_URL with status=connected or status=error&reason=… when it is set.',
+  })
+  @ApiQuery({ name: 'code', required: false })
+  @ApiQuery({ name: 'state', required: false })
+  @ApiQuery({ name: 'error', required: false, description: 'access_denied when the user refused' })
+  @ApiOkResponse({ type: ConnectedResponse, description: 'Connected (no SPOTIFY_CONNECT_RETURN_URL)' })
+  @ApiFoundResponse({ description: 'Back to SPOTIFY_CONNECT_RETURN_URL' })
+  callback(@Req() req: Request, @Res() res: Response): void {
+    const connected = (req as Request & { user: ConnectedResponse }).user;
+    res.setHeader('Cache-Control', 'no-store');
+    const returnUrl = this.config.spotify.connectReturnUrl;
+    if (returnUrl) {
+      res.redirect(302, connectReturnLocation(returnUrl, { status: 'connected' }));
+      return;
+    }
+    res.status(200).json(connected);
+  }
+}

@@ -1,0 +1,57 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { ConnectionSummary } from './spotify-connection.store';
+
+export class AuthorizeResponse {
+  @ApiProperty({ description: 'Send the user here; Spotify redirects back to /auth/spotify/callback' })
+  authorizeUrl!: string;
+
+  @ApiProperty({ description: 'The URL (its state) cannot be used after this time' })
+  expiresAt!: string;
+}
+
+export class SpotifyConnectionResponse {
+  @ApiProperty({ description: 'True while a connection exists, whatever its status' })
+  connected!: boolean;
+
+  @ApiPropertyOptional() spotifyUserId?: string;
+  @ApiPropertyOptional({ description: 'Scopes Spotify granted, space-separated' }) scope?: string;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'Null once the tokens were discarded (needs_reauth)' })
+  tokenExpiresAt?: string | null;
+  @ApiPropertyOptional({ enum: ['active', 'needs_reauth'] }) status?: 'active' | 'needs_reauth';
+  @ApiPropertyOptional({ nullable: true, type: String }) statusReason?: string | null;
+  @ApiPropertyOptional({ description: "Consent time + 6 months: Spotify's refresh-token limit" })
+  reauthorizeBy?: string;
+
+  static from(connection: ConnectionSummary | null): SpotifyConnectionResponse {
+    if (!connection) return { connected: false };
+    return {
+      connected: true,
+      spotifyUserId: connection.spotifyUserId,
+      scope: connection.scope,
+      tokenExpiresAt: connection.status === 'active' ? connection.tokenExpiresAt.toISOString() : null,
+      status: connection.status,
+      statusReason: connection.statusReason,
+      reauthorizeBy: reauthorizeBy(connection.authorizedAt).toISOString(),
+    };
+  }
+}
+
+export class ConnectedResponse {
+  @ApiProperty({ enum: ['connected'] }) status!: 'connected';
+  @ApiProperty({ format: 'uuid' }) userId!: string;
+  @ApiProperty({ type: SpotifyConnectionResponse }) connection!: SpotifyConnectionResponse;
+}
+
+/**
+ * Spotify's refresh tokens stop working 6 months after the consent. Calendar months in UTC,
+ * clamped to the month's last day (31 Aug → 28/29 Feb), so the date is never later than Spotify's.
+ */
+export function reauthorizeBy(authorizedAt: Date): Date {
+  const result = new Date(authorizedAt.getTime());
+  const day = result.getUTCDate();
+  result.setUTCDate(1);
+  result.setUTCMonth(result.getUTCMonth() + 6);
+  const lastDay = new Date(Date.UTC(result.getUTCFullYear(), result.getUTCMonth() + 1, 0)).getUTCDate();
+  result.setUTCDate(Math.min(day, lastDay));
+  return result;
+}

@@ -1,0 +1,115 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import type { Request } from 'express';
+import { Strategy } from 'passport-spotify';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { SpotifyAccountsClient } from '../spotify/spotify-accounts.client';
+import { SpotifyClient } from '../spotify/spotify.client';
+import type { SpotifyTokenSet, SpotifyUser } from '../spotify/spotify.types';
+import { ConnectCallbackError, OAuthStateInvalidError, SpotifyConsentDeniedError } from './auth.errors';
+import { OAuthStateStore } from './oauth-state.store';
+import { ConnectedResponse } from './spotify-connection.dto';
+import { SPOTIFY_SCOPES, SpotifyConnectionService } from './spotify-connection.service';
+
+/** The user a verified state was bound to, for the verify step of the same request. */
+const stateOwners = new WeakMap<Request, string>();
+
+/**
+ * passport-oauth2's state store contract, backed by OAuthStateStore. Verifying consumes the
+ * state and hands back the PKCE verifier, which passport-oauth2 then sends with the code.
+ */
+function stateStore(states: OAuthStateStore) {
+  return {
+    store(_req: Request, _verifier: string, _state: unknown, _meta: unknown, done: (error: unknown) => void): void {
+      // Authorize URLs come from POST /v1/users/:id/spotify/authorize, never from a redirect here.
+      done(new ConnectCallbackError('invalid_request', 400, 'The callback needs code and state'));
+    },
+    verify(req: Request, state: unknown, _meta: unknown, done: (error: unknown, ok?: string, info?: object) => void): void {
+      states.consume(state).then((pending) => {
+        if (!pending) return done(new OAuthStateInvalidError());
+        stateOwners.set(req, pending.userId);
+        done(null, pending.codeVerifier, { userId: pending.userId });
+      }, done);
+    },
+  };
+}
+
+/**
+ * The Passport Spotify strategy, handling GET /auth/spotify/callback.
+ *
+ * passport-spotify 2.0.0 talks to Spotify through node-oauth (no timeout, outside our client),
+ * and its token callback passes `expires_in` where passport-oauth2 expects the token answer, so the
+ * granted scope is lost. The code exchange and the profile read therefore go through src/spotify;
+ * passport keeps the callback handling: state verification, error answers, then verify().
+ */
+@Injectable()
+export class SpotifyStrategy extends PassportStrategy(Strategy, 'spotify', true) {
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly states: OAuthStateStore,
+    private readonly accounts: SpotifyAccountsClient,
+    private readonly webApi: SpotifyClient,
+    private readonly connections: SpotifyConnectionService,
+  ) {
+    const { clientId, clientSecret, redirectUri, accountsBaseUrl, apiBaseUrl } = config.spotify;
+    super({
+      clientID: clientId,
+      clientSecret,
+      callbackURL: redirectUri,
+      authorizationURL: `${accountsBaseUrl}/authorize`,
+      tokenURL: `${accountsBaseUrl}/api/token`,
+      userProfileURL: `${apiBaseUrl}/me`,
+      scope: SPOTIFY_SCOPES,
+      passReqToCallback: true,
+      pkce: 'S256',
+      state: true,
+      store: stateStore(states),
+    });
+    this._oauth2.getOAuthAccessToken = (code, params, callback) => {
+      accounts
+        .exchangeAuthorizationCode({ code, redirectUri: params.redirect_uri, codeVerifier: params.code_verifier })
+        // the whole token set as passport-oauth2's `params`, so verify() gets expiry and scope
+        .then((tokens) => callback(null, tokens.accessToken, tokens.refreshToken, tokens), (error) => callback(error));
+    };
+  }
+
+  override authenticate(req: Request, options?: unknown): void {
+    const { code, state, error } = req.query as Record<string, unknown>;
+    if (error !== undefined) {
+      // The attempt is over either way: burn its state so it cannot be completed later.
+      const denied = error === 'access_denied';
+      const refusal = denied
+        ? new SpotifyConsentDeniedError()
+        : new ConnectCallbackError('invalid_request', 400, `Spotify refused the authorization (${safeCode(error)})`);
+      this.states.consume(state).then(
+        () => this.error(refusal),
+        () => this.error(refusal),
+      );
+      return;
+    }
+    if (typeof code !== 'string' || !code || typeof state !== 'string' || !state) {
+      return this.error(new ConnectCallbackError('invalid_request', 400, 'The callback needs code and state'));
+    }
+    super.authenticate(req, options);
+  }
+
+  override userProfile(accessToken: string, done: (error: unknown, profile?: SpotifyUser) => void): void {
+    this.webApi.getCurrentUser(accessToken).then((user) => done(null, user), (error) => done(error));
+  }
+
+  async validate(
+    req: Request,
+    _accessToken: string,
+    _refreshToken: string,
+    tokens: SpotifyTokenSet,
+    profile: SpotifyUser,
+  ): Promise<ConnectedResponse> {
+    const userId = stateOwners.get(req);
+    if (!userId) throw new OAuthStateInvalidError();
+    return this.connections.connect(userId, profile, tokens);
+  }
+}
+
+function safeCode(value: unknown): string {
+  return typeof value === 'string' && /^[a-z_]{1,64}$/.test(value) ? value : 'unknown error';
+}

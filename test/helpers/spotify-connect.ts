@@ -1,0 +1,87 @@
+import { Client } from 'pg';
+import type { RunningSandbox } from '../../sandbox/sandbox-server';
+import type { TestApp } from './test-app';
+
+/** The environment that points the service at a sandbox. */
+export function sandboxEnv(sandbox: RunningSandbox, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    SPOTIFY_API_BASE_URL: sandbox.apiBaseUrl,
+    SPOTIFY_ACCOUNTS_BASE_URL: sandbox.accountsBaseUrl,
+    SPOTIFY_CLIENT_ID: sandbox.clientId,
+    SPOTIFY_CLIENT_SECRET: sandbox.clientSecret,
+    SPOTIFY_MAX_ATTEMPTS: '2',
+    SPOTIFY_RETRY_BASE_DELAY_MS: '1',
+    ...extra,
+  };
+}
+
+export interface ConsentOptions {
+  /** the Spotify account that consents */
+  spotifyUserId: string;
+  deny?: boolean;
+}
+
+/**
+ * What a browser does: POST authorize (by the calling service), open the URL at the sandbox,
+ * which consents and redirects; returns the callback path + query to send to the service.
+ */
+export async function consent(t: TestApp, userId: string, options: ConsentOptions): Promise<string> {
+  const { body } = await t.api().post(`/v1/users/${userId}/spotify/authorize`).expect(200);
+  const url = new URL(body.authorizeUrl);
+  url.searchParams.set('sandbox_user', options.spotifyUserId);
+  if (options.deny) url.searchParams.set('sandbox_deny', '1');
+  const answer = await fetch(url, { redirect: 'manual' });
+  if (answer.status !== 302) throw new Error(`sandbox /authorize answered ${answer.status}: ${await answer.text()}`);
+  const location = new URL(answer.headers.get('location') ?? '');
+  return `${location.pathname}${location.search}`;
+}
+
+/** The whole connect flow; returns the callback's answer. */
+export async function connect(t: TestApp, userId: string, spotifyUserId: string) {
+  const callback = await consent(t, userId, { spotifyUserId });
+  return t.http().get(callback);
+}
+
+export async function createUser(t: TestApp): Promise<string> {
+  const { body } = await t.api().post('/v1/users').send({}).expect(201);
+  return body.id;
+}
+
+export interface StoredConnectionRow {
+  id: string;
+  user_id: string;
+  spotify_user_id: string;
+  access_token: string;
+  refresh_token: string;
+  token_expires_at: Date;
+  scope: string;
+  status: string;
+  status_reason: string | null;
+  authorized_at: Date;
+}
+
+export async function withPg<T>(t: TestApp, fn: (pg: Client) => Promise<T>): Promise<T> {
+  const pg = new Client({ connectionString: t.db.url });
+  await pg.connect();
+  try {
+    return await fn(pg);
+  } finally {
+    await pg.end();
+  }
+}
+
+export async function connectionRows(t: TestApp, userId?: string): Promise<StoredConnectionRow[]> {
+  return withPg(t, async (pg) => {
+    const result = userId
+      ? await pg.query('SELECT * FROM spotify_connections WHERE user_id = $1', [userId])
+      : await pg.query('SELECT * FROM spotify_connections');
+    return result.rows;
+  });
+}
+
+/** Makes the stored access token look expired to the service (Spotify's copy is untouched). */
+export async function expireStoredToken(t: TestApp, userId: string): Promise<void> {
+  await withPg(t, (pg) =>
+    pg.query(`UPDATE spotify_connections SET token_expires_at = (now() AT TIME ZONE 'UTC') - interval '1 minute' WHERE user_id = $1`, [userId]),
+  );
+}
