@@ -1,5 +1,5 @@
 import { RunningSandbox, startSandbox } from './sandbox-server';
-import { connectSandboxUser, pkcePair, requestToken } from './test-helpers';
+import { basicAuth, connectSandboxUser, pkcePair, requestToken } from './test-helpers';
 
 const REDIRECT_URI = 'http://127.0.0.1:3000/auth/spotify/callback';
 
@@ -97,8 +97,7 @@ describe('sandbox Accounts service', () => {
     }
 
     it('accepts Basic credentials or client_id/client_secret in the body', async () => {
-      const basic = `Basic ${Buffer.from(`${sandbox.clientId}:${sandbox.clientSecret}`).toString('base64')}`;
-      expect((await post({ authorization: basic }, { grant_type: 'client_credentials' })).status).toBe(200);
+      expect((await post({ authorization: basicAuth(sandbox) }, { grant_type: 'client_credentials' })).status).toBe(200);
       const inBody = { grant_type: 'client_credentials', client_id: sandbox.clientId, client_secret: sandbox.clientSecret };
       const { status, body } = await post({}, inBody);
       expect(status).toBe(200);
@@ -106,7 +105,7 @@ describe('sandbox Accounts service', () => {
     });
 
     it('answers 401 invalid_client for a wrong secret or unknown client', async () => {
-      const wrong = `Basic ${Buffer.from(`${sandbox.clientId}:wrong`).toString('base64')}`;
+      const wrong = basicAuth({ ...sandbox, clientSecret: 'wrong' });
       expect(await post({ authorization: wrong }, { grant_type: 'client_credentials' })).toEqual({
         status: 401,
         body: expect.objectContaining({ error: 'invalid_client' }),

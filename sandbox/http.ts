@@ -43,6 +43,11 @@ export function webApiError(status: number, message: string, extra: Record<strin
   return new HttpError(json(status, { error: { status, message, ...extra } }));
 }
 
+/** An unexpected error in the sandbox itself. */
+export function internalError(error: unknown): SandboxResponse {
+  return json(500, { error: { status: 500, message: String(error) } });
+}
+
 /** Spotify Accounts error shape: `{"error":"invalid_grant","error_description":"..."}`. */
 export function oauthError(status: number, error: string, description: string): HttpError {
   return new HttpError(json(status, { error, error_description: description }));
@@ -67,10 +72,19 @@ export function matchRoute(
     if (candidate.method !== method) continue;
     const match = candidate.pattern.exec(path);
     if (!match) continue;
-    const params = Object.fromEntries(candidate.paramNames.map((name, i) => [name, decodeURIComponent(match[i + 1])]));
+    const params = Object.fromEntries(candidate.paramNames.map((name, i) => [name, safeDecode(match[i + 1])]));
     return { route: candidate, params };
   }
   return null;
+}
+
+/** A malformed escape stays as it is, so the handler can answer 400 for it. */
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 const MAX_BODY_BYTES = 1_000_000;

@@ -157,6 +157,7 @@ describe('sandbox Web API', () => {
     it('answers 404 for an unknown id and 400 for a malformed one', async () => {
       expect(await get(sandbox, '/tracks/0000000000000000000000', appToken)).toMatchObject({ status: 404, body: SPOTIFY_ERROR(404, 'Resource not found') });
       expect(await get(sandbox, '/tracks/not-an-id', appToken)).toMatchObject({ status: 400, body: SPOTIFY_ERROR(400, 'invalid id') });
+      expect(await get(sandbox, '/tracks/%E0%A4%A', appToken)).toMatchObject({ status: 400, body: SPOTIFY_ERROR(400, 'invalid id') });
     });
   });
 

@@ -6,7 +6,7 @@ import { SandboxAdminClient } from './admin-client';
 import { adminRoutes } from './admin';
 import { generateCatalogue, SandboxTrack } from './catalogue';
 import { defaultConfig, Tier } from './config';
-import { HttpError, json, matchRoute, readBody, RequestContext, Route, SandboxResponse, webApiError, writeResponse } from './http';
+import { HttpError, internalError, json, matchRoute, readBody, RequestContext, Route, SandboxResponse, webApiError, writeResponse } from './http';
 import { SandboxState } from './state';
 import { webApiRoutes } from './web-api';
 
@@ -47,7 +47,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   const admin = adminRoutes(state);
   const shutdown = new AbortController();
 
-  const server = createServer((req, res) => void handle(state, routes, admin, shutdown.signal, req, res));
+  const server = createServer((req, res) => {
+    handle(state, routes, admin, shutdown.signal, req, res).catch((error: unknown) => {
+      // Never let one odd request take the test process down with an unhandled rejection.
+      if (!res.headersSent) writeResponse(res, internalError(error));
+    });
+  });
   const host = options.host ?? '127.0.0.1';
   await listen(server, options.port ?? 0, host);
   const port = (server.address() as AddressInfo).port;
@@ -105,7 +110,7 @@ async function handle(
     response = await match.route.handler(ctx);
   } catch (error) {
     if (shutdown.aborted) return;
-    response = error instanceof HttpError ? error.response : json(500, { error: { status: 500, message: String(error) } });
+    response = error instanceof HttpError ? error.response : internalError(error);
   }
   if (!isAdmin) state.traffic.record({ at: receivedAt, method, endpoint: ctx.endpoint, path, status: response.status });
   writeResponse(res, response);

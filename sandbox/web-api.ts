@@ -1,4 +1,3 @@
-import { SandboxTrack } from './catalogue';
 import { json, RequestContext, route, Route, SandboxResponse, webApiError } from './http';
 import { renderAudioFeatures, renderTrack, renderUser } from './render';
 import { parseSearchQuery } from './search';
@@ -118,7 +117,7 @@ function search(state: SandboxState, ctx: RequestContext): SandboxResponse {
   const matches = state.search.search(parseSearchQuery(q));
   const link = (at: number) => `${state.apiBaseUrl}/search?query=${encodeURIComponent(q)}&type=track&offset=${at}&limit=${limit}`;
   const result = page(matches, limit, offset, link);
-  return json(200, { tracks: { ...result, items: result.items.map((track: SandboxTrack) => renderTrack(track, tier, state.apiBaseUrl)) } });
+  return json(200, { tracks: { ...result, items: result.items.map((track) => renderTrack(track, tier, state.apiBaseUrl)) } });
 }
 
 function parseIds(query: URLSearchParams, max: number): string[] {
