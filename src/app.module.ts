@@ -13,6 +13,7 @@ import { createLoggerOptions } from './config/logger.config';
 import { HealthModule } from './health/health.module';
 import { RedisModule } from './redis/redis.module';
 import { SongsModule } from './songs/songs.module';
+import { SpotifyModule } from './spotify/spotify.module';
 import { UsersModule } from './users/users.module';
 
 /** Wiring only. The configuration is validated before this module is built (see main.ts). */
@@ -30,6 +31,7 @@ export class AppModule {
         UsersModule,
         SongsModule,
         AuthModule,
+        SpotifyModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: ApiKeyGuard },

@@ -124,6 +124,11 @@ export function parseEnv(env: Env) {
         : undefined,
       accessTier: oneOf<AccessTierSetting>(env, 'SPOTIFY_ACCESS_TIER', ['extended', 'development', 'auto'], 'auto'),
       requestTimeoutMs: integer(env, 'SPOTIFY_REQUEST_TIMEOUT_MS', 10_000, 100, 120_000),
+      // A rate-limit pause longer than this throws SpotifyRateLimitedError (the job is delayed) instead of waiting inline.
+      maxInlineWaitMs: integer(env, 'SPOTIFY_MAX_INLINE_WAIT_MS', 10_000, 0, 600_000),
+      maxAttempts: integer(env, 'SPOTIFY_MAX_ATTEMPTS', 4, 1, 10),
+      retryBaseDelayMs: integer(env, 'SPOTIFY_RETRY_BASE_DELAY_MS', 500, 0, 60_000),
+      capabilityRecheckHours: integer(env, 'SPOTIFY_CAPABILITY_RECHECK_HOURS', 24, 1, 24 * 90),
     },
   };
 }

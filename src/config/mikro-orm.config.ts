@@ -3,10 +3,11 @@ import { Migrator } from '@mikro-orm/migrations';
 import { join } from 'node:path';
 import { SpotifySyncJob } from '../jobs/spotify-sync-job.entity';
 import { Song } from '../songs/song.entity';
+import { SpotifyCapabilityRecord } from '../spotify/spotify-capability.entity';
 import { SpotifyConnection } from '../users/spotify-connection.entity';
 import { User } from '../users/user.entity';
 
-export const ENTITIES = [User, SpotifyConnection, Song, SpotifySyncJob];
+export const ENTITIES = [User, SpotifyConnection, Song, SpotifySyncJob, SpotifyCapabilityRecord];
 
 /** One MikroORM configuration for the app, the CLI, the tests and the benchmarks. */
 export function createOrmConfig(databaseUrl: string, overrides: Partial<Options> = {}): Options {

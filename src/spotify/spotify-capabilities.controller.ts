@@ -1,0 +1,18 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CapabilitiesResponse } from './spotify-capabilities.dto';
+import { SpotifyCapabilitiesService } from './spotify-capabilities.service';
+
+@ApiTags('spotify')
+@ApiBearerAuth('api-key')
+@Controller('v1/spotify')
+export class SpotifyCapabilitiesController {
+  constructor(private readonly capabilities: SpotifyCapabilitiesService) {}
+
+  @Get('capabilities')
+  @ApiOperation({ summary: "What this Spotify app may do: its access tier, learnt from Spotify's answers or configured" })
+  @ApiOkResponse({ type: CapabilitiesResponse })
+  async get(): Promise<CapabilitiesResponse> {
+    return CapabilitiesResponse.from(await this.capabilities.report());
+  }
+}

@@ -1,0 +1,42 @@
+import { ApiProperty } from '@nestjs/swagger';
+import type { CapabilitiesReport } from './spotify.types';
+
+const UNKNOWN = 'null until it is known (auto tier)';
+
+export class CapabilityAvailabilityResponse {
+  @ApiProperty({ type: Boolean, nullable: true, description: `GET /tracks?ids= (50 a request); ${UNKNOWN}` })
+  batchTracks!: boolean | null;
+
+  @ApiProperty({ type: Boolean, nullable: true, description: `the track popularity field; ${UNKNOWN}` })
+  popularity!: boolean | null;
+
+  @ApiProperty({ type: Boolean, nullable: true, description: `GET /audio-features; ${UNKNOWN}` })
+  audioFeatures!: boolean | null;
+
+  @ApiProperty({ type: Boolean, nullable: true, description: `30-second preview URLs (often null even where available); ${UNKNOWN}` })
+  previewUrls!: boolean | null;
+}
+
+export class CapabilitiesResponse {
+  @ApiProperty({
+    enum: ['extended', 'development', 'unknown'],
+    description:
+      'development once batch track fetches are known to be forbidden; extended once batch fetches and popularity are known to work',
+  })
+  tier!: 'extended' | 'development' | 'unknown';
+
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'newest time anything was learnt; null before, and when SPOTIFY_ACCESS_TIER is set explicitly',
+  })
+  learnedAt!: string | null;
+
+  @ApiProperty({ type: CapabilityAvailabilityResponse })
+  available!: CapabilityAvailabilityResponse;
+
+  static from(report: CapabilitiesReport): CapabilitiesResponse {
+    return { tier: report.tier, learnedAt: report.learnedAt?.toISOString() ?? null, available: { ...report.available } };
+  }
+}

@@ -1,0 +1,152 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { SpotifyRateLimitedError, SpotifyTransientError } from './spotify.errors';
+import { isObject } from './spotify.mappers';
+import { SpotifyRateLimiter } from './spotify-rate-limiter';
+
+export interface SpotifyRequest {
+  method: 'GET' | 'POST';
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+  /** Web API calls go through the shared rate-limit gate; Accounts calls (token endpoint) do not. */
+  gated: boolean;
+  /** Safe to send again after a timeout or a dropped connection (not true of a single-use code). */
+  idempotent: boolean;
+}
+
+export interface SpotifyResponse {
+  status: number;
+  /** Parsed JSON, the raw text when it is not JSON, or null when empty. */
+  body: unknown;
+  headers: Headers;
+}
+
+/** Spotify sometimes sends Retry-After 0 or none: wait at least this long. */
+export const MIN_RETRY_AFTER_MS = 1_000;
+/** A QUOTA_EXCEEDED answer without Retry-After: the quota window is unknown, so assume a long one. */
+export const DEFAULT_QUOTA_PAUSE_MS = 60_000;
+/** Inline waits on short 429s before the caller is told to come back later. */
+const MAX_RATE_LIMIT_WAITS = 3;
+// Failures where the request never reached Spotify, so even a non-idempotent request may be resent.
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * The one place that calls fetch for Spotify: timeout, the shared pause, 429 handling, and
+ * bounded exponential backoff with jitter for 5xx and network errors. Answers below 500
+ * (other than 429) are returned for the caller to map to typed errors.
+ */
+@Injectable()
+export class SpotifyHttp {
+  private readonly logger = new Logger(SpotifyHttp.name);
+
+  constructor(
+    private readonly limiter: SpotifyRateLimiter,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async send(request: SpotifyRequest): Promise<SpotifyResponse> {
+    const { requestTimeoutMs, maxAttempts, maxInlineWaitMs } = this.config.spotify;
+    let failures = 0;
+    let rateLimitWaits = 0;
+    for (;;) {
+      if (request.gated) await this.limiter.awaitClearance();
+      let response: SpotifyResponse;
+      try {
+        response = await this.fetchOnce(request, requestTimeoutMs);
+      } catch (error) {
+        failures += 1;
+        const resendable = request.idempotent || NOT_SENT_CODES.has(errorCode(error) ?? '');
+        if (resendable && failures < maxAttempts) {
+          await this.backoff(failures);
+          continue;
+        }
+        throw new SpotifyTransientError(`Spotify ${request.method} ${pathOf(request.url)} failed: ${describe(error, requestTimeoutMs)}`);
+      }
+
+      if (response.status === 429) {
+        const quotaExceeded = isQuotaExceeded(response.body);
+        const retryAfterMs = retryAfterOf(response, quotaExceeded);
+        this.logger.warn(`Spotify answered 429${quotaExceeded ? ' QUOTA_EXCEEDED' : ''}; pausing ${retryAfterMs} ms`);
+        if (request.gated) await this.limiter.pause(retryAfterMs, quotaExceeded);
+        // The next loop's awaitClearance() does the waiting, so every process waits the same way.
+        if (request.gated && !quotaExceeded && retryAfterMs <= maxInlineWaitMs && rateLimitWaits < MAX_RATE_LIMIT_WAITS) {
+          rateLimitWaits += 1;
+          continue;
+        }
+        throw new SpotifyRateLimitedError(retryAfterMs, quotaExceeded);
+      }
+      if (response.status >= 500) {
+        failures += 1;
+        if (failures < maxAttempts) {
+          await this.backoff(failures);
+          continue;
+        }
+        throw new SpotifyTransientError(
+          `Spotify ${request.method} ${pathOf(request.url)} answered ${response.status} ${failures} times`,
+          response.status,
+        );
+      }
+      return response;
+    }
+  }
+
+  private async fetchOnce(request: SpotifyRequest, timeoutMs: number): Promise<SpotifyResponse> {
+    // The timeout covers reading the body too: the signal aborts the stream.
+    const response = await fetch(request.url, {
+      method: request.method,
+      headers: request.headers,
+      body: request.body,
+      signal: AbortSignal.timeout(timeoutMs),
+      redirect: 'error',
+    });
+    const text = await response.text();
+    let body: unknown = null;
+    if (text) {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = text;
+      }
+    }
+    return { status: response.status, body, headers: response.headers };
+  }
+
+  /** Exponential backoff with "equal jitter": between half and all of base × 2^(n-1). */
+  private backoff(failures: number): Promise<void> {
+    const ceiling = this.config.spotify.retryBaseDelayMs * 2 ** (failures - 1);
+    return sleep(ceiling / 2 + Math.random() * (ceiling / 2));
+  }
+}
+
+function isQuotaExceeded(body: unknown): boolean {
+  return isObject(body) && isObject(body.error) && body.error.reason === 'QUOTA_EXCEEDED';
+}
+
+function retryAfterOf(response: SpotifyResponse, quotaExceeded: boolean): number {
+  const header = response.headers.get('retry-after');
+  const seconds = header === null || header.trim() === '' ? NaN : Number(header);
+  if (!Number.isFinite(seconds)) return quotaExceeded ? DEFAULT_QUOTA_PAUSE_MS : MIN_RETRY_AFTER_MS;
+  return Math.max(MIN_RETRY_AFTER_MS, Math.ceil(seconds * 1000));
+}
+
+function errorCode(error: unknown): string | undefined {
+  const cause = (error as { cause?: { code?: unknown } })?.cause;
+  return typeof cause?.code === 'string' ? cause.code : undefined;
+}
+
+function describe(error: unknown, timeoutMs: number): string {
+  const name = (error as { name?: string })?.name;
+  if (name === 'TimeoutError' || name === 'AbortError') return `no answer within ${timeoutMs} ms`;
+  return errorCode(error) ?? (error as Error)?.message ?? String(error);
+}
+
+/** Path only: query strings can be long, and Accounts bodies (never logged) carry secrets. */
+function pathOf(url: string): string {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return 'request';
+  }
+}

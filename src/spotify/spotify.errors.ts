@@ -1,0 +1,76 @@
+/**
+ * Typed errors at the edge, so callers decide retry or discard without parsing strings.
+ * Messages never carry tokens.
+ */
+export abstract class SpotifyError extends Error {
+  /** Worth trying again later (the same request may succeed). */
+  abstract readonly retryable: boolean;
+
+  constructor(
+    message: string,
+    /** HTTP status Spotify answered with; null for network errors and local refusals. */
+    readonly status: number | null = null,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** 429, or a shared pause still running. Delay the work by `retryAfterMs`. */
+export class SpotifyRateLimitedError extends SpotifyError {
+  readonly retryable = true;
+
+  constructor(
+    readonly retryAfterMs: number,
+    /** The developer account's quota is used up: pause all Spotify work, not one request. */
+    readonly quotaExceeded: boolean,
+    message = quotaExceeded
+      ? `Spotify quota exceeded; paused for ${Math.ceil(retryAfterMs / 1000)} s`
+      : `Spotify rate limit; paused for ${Math.ceil(retryAfterMs / 1000)} s`,
+  ) {
+    super(message, 429);
+  }
+}
+
+/** 5xx, timeout or network error, after the bounded retries. */
+export class SpotifyTransientError extends SpotifyError {
+  readonly retryable = true;
+}
+
+/** 403 on a call this app may not make (missing scope, or not available in this access tier). */
+export class SpotifyForbiddenError extends SpotifyError {
+  readonly retryable = false;
+}
+
+/** 403 on a user token: the account is not one of a development-mode app's allowed users. */
+export class SpotifyUserNotAllowedError extends SpotifyError {
+  readonly retryable = false;
+}
+
+export class SpotifyNotFoundError extends SpotifyError {
+  readonly retryable = false;
+}
+
+/** 401: the access token is expired or invalid. For a user token: refresh once, then retry once. */
+export class SpotifyUnauthorizedError extends SpotifyError {
+  readonly retryable = false;
+}
+
+/** `invalid_grant` on refresh: revoked or past Spotify's 6-month limit. The user must reconnect; never retry. */
+export class SpotifyAuthRevokedError extends SpotifyError {
+  readonly retryable = false;
+}
+
+/** 400 and other refusals that the same request will always get (bad code, bad client, bad limit...). */
+export class SpotifyBadRequestError extends SpotifyError {
+  readonly retryable = false;
+
+  constructor(
+    message: string,
+    status: number | null = 400,
+    /** The Accounts service's `error` code (`invalid_grant`, `invalid_client`...), when there is one. */
+    readonly oauthError: string | null = null,
+  ) {
+    super(message, status);
+  }
+}

@@ -1,0 +1,61 @@
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { Test } from '@nestjs/testing';
+import type Redis from 'ioredis';
+import { RunningSandbox } from '../../sandbox/sandbox-server';
+import { AppConfig, parseEnv } from '../../src/config/app-config';
+import { AppConfigModule } from '../../src/config/config.module';
+import { createOrmConfig } from '../../src/config/mikro-orm.config';
+import { REDIS, RedisModule } from '../../src/redis/redis.module';
+import { SpotifyAccountsClient } from '../../src/spotify/spotify-accounts.client';
+import { SpotifyCapabilitiesService } from '../../src/spotify/spotify-capabilities.service';
+import { SpotifyClient } from '../../src/spotify/spotify.client';
+import { SpotifyModule } from '../../src/spotify/spotify.module';
+import { TestDatabase } from './database';
+import { testEnv } from './test-app';
+
+/** What a service process needs to talk to Spotify: the env pointing at a sandbox, fast retries. */
+export function sandboxEnv(sandbox: RunningSandbox, env: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  return {
+    SPOTIFY_API_BASE_URL: sandbox.apiBaseUrl,
+    SPOTIFY_ACCOUNTS_BASE_URL: sandbox.accountsBaseUrl,
+    SPOTIFY_CLIENT_ID: sandbox.clientId,
+    SPOTIFY_CLIENT_SECRET: sandbox.clientSecret,
+    SPOTIFY_RETRY_BASE_DELAY_MS: '10',
+    SPOTIFY_REQUEST_TIMEOUT_MS: '5000',
+    ...env,
+  };
+}
+
+export interface SpotifyProcess {
+  config: AppConfig;
+  client: SpotifyClient;
+  accounts: SpotifyAccountsClient;
+  capabilities: SpotifyCapabilitiesService;
+  redis: Redis;
+  close(): Promise<void>;
+}
+
+/**
+ * One service process as far as Spotify is concerned: its own Nest context, Redis connection and
+ * in-memory caches, sharing the database (and, when the prefix is passed, the Redis keys) with others.
+ */
+export async function startSpotifyProcess(
+  db: TestDatabase,
+  sandbox: RunningSandbox,
+  env: Record<string, string | undefined> = {},
+): Promise<SpotifyProcess> {
+  const config = parseEnv(testEnv({ DATABASE_URL: db.url, ...sandboxEnv(sandbox, env) }));
+  const moduleRef = await Test.createTestingModule({
+    imports: [AppConfigModule.forRoot(config), MikroOrmModule.forRoot(createOrmConfig(db.url)), RedisModule, SpotifyModule],
+  }).compile();
+  moduleRef.useLogger(false);
+  await moduleRef.init();
+  return {
+    config,
+    client: moduleRef.get(SpotifyClient),
+    accounts: moduleRef.get(SpotifyAccountsClient),
+    capabilities: moduleRef.get(SpotifyCapabilitiesService),
+    redis: moduleRef.get(REDIS),
+    close: () => moduleRef.close(),
+  };
+}
