@@ -11,6 +11,7 @@ import { AppConfigModule } from './config/config.module';
 import { createOrmConfig } from './config/mikro-orm.config';
 import { createLoggerOptions } from './config/logger.config';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { RedisModule } from './redis/redis.module';
 import { SongsModule } from './songs/songs.module';
 import { SpotifyModule } from './spotify/spotify.module';
@@ -28,6 +29,7 @@ export class AppModule {
         MikroOrmModule.forRoot(createOrmConfig(config.databaseUrl)),
         RedisModule,
         HealthModule,
+        MetricsModule,
         UsersModule,
         SongsModule,
         AuthModule,

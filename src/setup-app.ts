@@ -2,10 +2,13 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
+import { httpMetricsMiddleware } from './metrics/http-metrics.middleware';
+import { MetricsService } from './metrics/metrics.service';
 
 /** HTTP concerns shared by main.ts and the end-to-end tests, so both serve the same app. */
 export function setupApp(app: NestExpressApplication): void {
   app.useLogger(app.get(Logger));
+  app.use(httpMetricsMiddleware(app.get(MetricsService)));
   app.use(helmet());
   // a full 1,000-song bulk upsert fits in 1 MB; larger bodies get 413
   app.useBodyParser('json', { limit: '1mb' });

@@ -16,10 +16,25 @@ export const REDACTED_PATHS = [
   'req.query.code',
 ];
 
+/** pino-pretty is a devDependency: an image without it logs JSON even when LOG_FORMAT=pretty. */
+export function prettyTransport(format: string, resolve: (id: string) => string = require.resolve) {
+  if (format !== 'pretty') return {};
+  try {
+    resolve('pino-pretty');
+  } catch {
+    process.stderr.write('LOG_FORMAT=pretty needs pino-pretty (a devDependency), which is not installed: logging JSON\n');
+    return {};
+  }
+  return {
+    transport: { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } },
+  };
+}
+
 export function createLoggerOptions(config: AppConfig): Params {
   return {
     pinoHttp: {
       level: config.logLevel,
+      ...prettyTransport(config.logFormat),
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       genReqId: (req, res) => {
         const incoming = req.headers['x-request-id'];
@@ -35,7 +50,7 @@ export function createLoggerOptions(config: AppConfig): Params {
           url: req.url.split('?')[0],
         }),
       },
-      autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') },
+      autoLogging: { ignore: (req) => /^\/(health|metrics)\b/.test(req.url ?? '') },
     },
   };
 }

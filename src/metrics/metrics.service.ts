@@ -1,0 +1,140 @@
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export type JobOutcome = 'completed' | 'failed' | 'skipped' | 'retried' | 'delayed' | 'cancelled';
+export type TokenKind = 'user' | 'app';
+export type TokenRefreshOutcome = 'refreshed' | 'invalid_grant' | 'error';
+export type RateLimitKind = 'rate_limit' | 'quota';
+
+export interface QueueDepth {
+  queue: string;
+  /** Bull's job states: waiting, active, delayed, failed, paused… */
+  state: string;
+  count: number;
+}
+
+/** Reads the current depth of some queues; called on every scrape. */
+export type QueueDepthReader = () => Promise<QueueDepth[]>;
+
+const READER_TIMEOUT_MS = 1_000;
+
+/**
+ * Every metric the service exports. Other modules record through these methods and never
+ * touch prom-client, so metric names and labels stay in one file.
+ */
+@Injectable()
+export class MetricsService {
+  /** Per application instance: tests build many apps in one process, and prom-client's global registry would be shared. */
+  readonly registry = new Registry();
+
+  private readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by route template, method and status',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  private readonly jobs = new Counter({
+    name: 'sync_jobs_total',
+    help: 'Sync jobs handled by a worker, by type and outcome',
+    labelNames: ['type', 'outcome'],
+    registers: [this.registry],
+  });
+
+  private readonly queueDepthReaders = new Set<QueueDepthReader>();
+
+  private readonly spotifyRequests = new Counter({
+    name: 'spotify_requests_total',
+    help: 'Requests sent to Spotify, by endpoint template and response status ("error" when no response came)',
+    labelNames: ['endpoint', 'status'],
+    registers: [this.registry],
+  });
+
+  private readonly rateLimited = new Counter({
+    name: 'spotify_rate_limited_total',
+    help: 'Spotify 429 answers: rate_limit (Retry-After) or quota (QUOTA_EXCEEDED)',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
+
+  private readonly pausedSeconds = new Counter({
+    name: 'spotify_paused_seconds_total',
+    help: 'Time Spotify work was paused by this process because of a 429',
+    registers: [this.registry],
+  });
+
+  private readonly tokenRefreshes = new Counter({
+    name: 'spotify_token_refreshes_total',
+    help: 'Spotify token refreshes, by token kind and outcome',
+    labelNames: ['kind', 'outcome'],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+    const readers = this.queueDepthReaders;
+    new Gauge({
+      name: 'sync_queue_depth',
+      help: 'Jobs in each queue, by state, read at scrape time',
+      labelNames: ['queue', 'state'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        const results = await Promise.allSettled([...readers].map((read) => withTimeout(read())));
+        for (const result of results) {
+          // an unreachable Redis leaves its series out rather than failing the whole scrape
+          if (result.status !== 'fulfilled') continue;
+          for (const { queue, state, count } of result.value) this.set({ queue, state }, count);
+        }
+      },
+    });
+  }
+
+  /** `route` is the template (`/v1/songs/:id`), never the raw URL, so label values stay few. */
+  observeHttpRequest(method: string, route: string, status: number, seconds: number): void {
+    this.httpDuration.observe({ method, route, status: String(status) }, seconds);
+  }
+
+  recordJob(type: string, outcome: JobOutcome): void {
+    this.jobs.inc({ type, outcome });
+  }
+
+  /** Registers a reader of queue depths (the jobs module, with Bull's counts); returns the unregister function. */
+  registerQueueDepth(reader: QueueDepthReader): () => void {
+    this.queueDepthReaders.add(reader);
+    return () => this.queueDepthReaders.delete(reader);
+  }
+
+  /** `endpoint` is a template such as `/tracks/{id}` or `/me/tracks`; `status` a number, or 'error' for no response. */
+  recordSpotifyRequest(endpoint: string, status: number | 'error'): void {
+    this.spotifyRequests.inc({ endpoint, status: String(status) });
+  }
+
+  recordRateLimited(kind: RateLimitKind): void {
+    this.rateLimited.inc({ kind });
+  }
+
+  recordPaused(seconds: number): void {
+    if (seconds > 0) this.pausedSeconds.inc(seconds);
+  }
+
+  recordTokenRefresh(kind: TokenKind, outcome: TokenRefreshOutcome): void {
+    this.tokenRefreshes.inc({ kind, outcome });
+  }
+
+  metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('queue depth read timed out')), READER_TIMEOUT_MS);
+    promise.then(resolve, reject).finally(() => clearTimeout(timer));
+  });
+}
