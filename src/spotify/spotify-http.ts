@@ -139,7 +139,8 @@ function errorCode(error: unknown): string | undefined {
 function describe(error: unknown, timeoutMs: number): string {
   const name = (error as { name?: string })?.name;
   if (name === 'TimeoutError' || name === 'AbortError') return `no answer within ${timeoutMs} ms`;
-  return errorCode(error) ?? (error as Error)?.message ?? String(error);
+  const cause = (error as { cause?: { message?: string } })?.cause?.message;
+  return errorCode(error) ?? cause ?? (error as Error)?.message ?? String(error);
 }
 
 /** Path only: query strings can be long, and Accounts bodies (never logged) carry secrets. */

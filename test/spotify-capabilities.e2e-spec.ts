@@ -1,0 +1,100 @@
+import { RunningSandbox, startSandbox } from '../sandbox/sandbox-server';
+import { SpotifyClient } from '../src/spotify/spotify.client';
+import { createMigratedDatabase, TestDatabase } from './helpers/database';
+import { sandboxEnv } from './helpers/spotify-process';
+import { createTestApp, TestApp } from './helpers/test-app';
+
+describe('GET /v1/spotify/capabilities', () => {
+  let db: TestDatabase;
+  const open: { close(): Promise<void> }[] = [];
+
+  async function appFor(sandbox: RunningSandbox, env: Record<string, string> = {}): Promise<TestApp> {
+    const app = await createTestApp('capabilities', sandboxEnv(sandbox, env), db);
+    open.push(app);
+    return app;
+  }
+
+  async function sandboxFor(tier: 'extended' | 'development', clientId: string): Promise<RunningSandbox> {
+    const sandbox = await startSandbox({ tier, clientId, catalogueSize: 300 });
+    open.push(sandbox);
+    return sandbox;
+  }
+
+  beforeAll(async () => {
+    db = await createMigratedDatabase('spotify_capabilities');
+  });
+  afterEach(async () => {
+    while (open.length > 0) await open.pop()!.close();
+  });
+  afterAll(() => db.drop());
+
+  it('needs an API key', async () => {
+    const t = await appFor(await sandboxFor('extended', 'caps-auth'));
+    await t.http().get('/v1/spotify/capabilities').expect(401);
+  });
+
+  it('auto, development app: unknown at first, then development once batch fetches are known to be forbidden', async () => {
+    const sandbox = await sandboxFor('development', 'caps-development');
+    const t = await appFor(sandbox);
+    const before = await t.api().get('/v1/spotify/capabilities').expect(200);
+    expect(before.body).toEqual({
+      tier: 'unknown',
+      learnedAt: null,
+      available: { batchTracks: null, popularity: null, audioFeatures: null, previewUrls: null },
+    });
+
+    const ids = sandbox.catalogue.slice(0, 3).map((track) => track.id);
+    const client = t.app.get(SpotifyClient);
+    await client.getTracks(ids);
+    const afterTracks = await t.api().get('/v1/spotify/capabilities').expect(200);
+    expect(afterTracks.body).toEqual({
+      tier: 'development',
+      learnedAt: expect.any(String),
+      available: { batchTracks: false, popularity: false, audioFeatures: null, previewUrls: false },
+    });
+    expect(new Date(afterTracks.body.learnedAt).getTime()).toBeGreaterThan(Date.now() - 60_000);
+
+    await client.getAudioFeatures(ids);
+    const after = await t.api().get('/v1/spotify/capabilities').expect(200);
+    expect(after.body.available.audioFeatures).toBe(false);
+  });
+
+  it('auto, extended app: extended once batch fetches and popularity are known to work', async () => {
+    const sandbox = await sandboxFor('extended', 'caps-extended');
+    const t = await appFor(sandbox);
+    const client = t.app.get(SpotifyClient);
+    const ids = sandbox.catalogue.slice(0, 60).map((track) => track.id);
+    await client.getTracks(ids);
+    await client.getAudioFeatures(ids);
+    const res = await t.api().get('/v1/spotify/capabilities').expect(200);
+    expect(res.body).toEqual({
+      tier: 'extended',
+      learnedAt: expect.any(String),
+      available: { batchTracks: true, popularity: true, audioFeatures: true, previewUrls: true },
+    });
+  });
+
+  it('an explicit tier is reported as configured, with learnedAt null', async () => {
+    const sandbox = await sandboxFor('extended', 'caps-explicit');
+    const extended = await appFor(sandbox, { SPOTIFY_ACCESS_TIER: 'extended' });
+    expect((await extended.api().get('/v1/spotify/capabilities').expect(200)).body).toEqual({
+      tier: 'extended',
+      learnedAt: null,
+      available: { batchTracks: true, popularity: true, audioFeatures: true, previewUrls: true },
+    });
+    const development = await appFor(sandbox, { SPOTIFY_ACCESS_TIER: 'development' });
+    expect((await development.api().get('/v1/spotify/capabilities').expect(200)).body).toEqual({
+      tier: 'development',
+      learnedAt: null,
+      available: { batchTracks: false, popularity: false, audioFeatures: false, previewUrls: false },
+    });
+  });
+
+  it('is documented in the OpenAPI document', async () => {
+    const t = await appFor(await sandboxFor('extended', 'caps-docs'));
+    const doc = (await t.http().get('/docs-json').expect(200)).body;
+    const operation = doc.paths['/v1/spotify/capabilities'].get;
+    expect(operation.responses['200'].content['application/json'].schema.$ref).toBe('#/components/schemas/CapabilitiesResponse');
+    expect(Object.keys(doc.components.schemas.CapabilitiesResponse.properties).sort()).toEqual(['available', 'learnedAt', 'tier']);
+  });
+});
