@@ -5,7 +5,7 @@ import type { Server } from 'node:http';
 /**
  * The shutdown budget after SIGTERM. Kubernetes sends SIGTERM after the preStop sleep and
  * SIGKILLs at terminationGracePeriodSeconds, so deploy/k8s sets that to preStop + this + a margin
- * (test/k8s-manifests.e2e-spec.ts checks it).
+ * (test/deploy-manifests.e2e-spec.ts checks it).
  *
  * Worker hook: the jobs module returns or finishes its current job in its own
  * beforeApplicationShutdown(), which runs before onApplicationShutdown closes Redis and

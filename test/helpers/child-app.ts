@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, type SpawnOptions } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -28,12 +28,13 @@ export interface ChildApp {
 export async function startChildApp(
   command: string[],
   env: Record<string, string | undefined>,
-  options: { cwd?: string; port: number; timeoutMs?: number },
+  options: { cwd?: string; port: number; timeoutMs?: number; spawnOptions?: SpawnOptions },
 ): Promise<ChildApp> {
   const child = spawn(command[0], command.slice(1), {
     cwd: options.cwd ?? ROOT,
     env: { PATH: process.env.PATH, ...env, PORT: String(options.port) } as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...options.spawnOptions,
   });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
