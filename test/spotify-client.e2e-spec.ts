@@ -7,6 +7,7 @@ import {
   SpotifyUnauthorizedError,
   SpotifyUserNotAllowedError,
 } from '../src/spotify/spotify.errors';
+import { matchTrack } from '../src/spotify/track-matcher';
 import { createMigratedDatabase, TestDatabase } from './helpers/database';
 import { SpotifyProcess, startSpotifyProcess } from './helpers/spotify-process';
 
@@ -95,7 +96,7 @@ describe('Spotify client against the sandbox', () => {
 
     expect(tracks.size).toBe(1_000);
     expect([...tracks.values()].every((t) => t !== null && t.popularity === null && t.previewUrl === null && t.isrc)).toBe(true);
-    expect(features).toEqual({ available: false, reason: expect.stringContaining('403') });
+    expect(features).toEqual({ available: false, reason: expect.stringContaining('access tier') });
     let counters = await sandbox.admin.counters();
     // 1,000 useful requests; the two probes answered 403 are the only waste.
     expect(counters.byEndpoint).toEqual({
@@ -143,6 +144,19 @@ describe('Spotify client against the sandbox', () => {
     await Promise.all([restarted.client.getTracks(ids.slice(0, 2)), other.client.getTracks(ids.slice(2, 4))]);
     await Promise.all([restarted.client.getTracks(ids.slice(0, 2)), other.client.getTracks(ids.slice(2, 4))]);
     expect((await sandbox.admin.counters()).byEndpoint['GET /v1/tracks']).toBe(1);
+  });
+
+  it('concurrent first calls in one process wait for a single probe of each forbidden endpoint', async () => {
+    const sandbox = track(await sandboxFor('development', 'client-concurrent-probe'));
+    const p = track(await startSpotifyProcess(db, sandbox));
+    const ids = sandbox.catalogue.slice(0, 12).map((t) => t.id);
+    const results = await Promise.all([
+      ...[0, 2, 4, 6, 8, 10].map((i) => p.client.getTracks(ids.slice(i, i + 2))),
+      ...[0, 4, 8].map((i) => p.client.getAudioFeatures(ids.slice(i, i + 4))),
+    ]);
+    expect(results.slice(0, 6).every((map) => [...(map as Map<string, unknown>).values()].every((t) => t !== null))).toBe(true);
+    expect(results.slice(6)).toEqual([0, 1, 2].map(() => expect.objectContaining({ available: false })));
+    expect((await sandbox.admin.counters()).byEndpoint).toMatchObject({ 'GET /v1/tracks': 1, 'GET /v1/audio-features': 1, 'GET /v1/tracks/{id}': 12 });
   });
 
   it('an explicit tier fixes the capabilities: no probe at all', async () => {
@@ -216,6 +230,24 @@ describe('Spotify client against the sandbox', () => {
     const ext = track(await startSpotifyProcess(db, extendedSandbox, { SPOTIFY_ACCESS_TIER: 'extended' }));
     expect((await ext.client.searchTracks('the', { limit: 50 })).length).toBe(50);
     expect((await ext.client.searchTracks('the', { limit: 500 })).length).toBe(50);
+  });
+
+  it('matches catalogue songs to the right recording, past their live, karaoke and sped-up versions', async () => {
+    const sandbox = track(await sandboxFor('development', 'client-match'));
+    const p = track(await startSpotifyProcess(db, sandbox));
+    const byId = new Map(sandbox.catalogue.map((t) => [t.id, t]));
+    const originals = sandbox.catalogue.filter((t) => t.variant === null && sandbox.catalogue.some((v) => v.variant?.of === t.id)).slice(0, 8);
+    expect(originals.length).toBe(8);
+    for (const original of originals) {
+      const song = { title: original.name, artist: original.artists[0].name, durationMs: original.duration_ms };
+      const bySearch = await matchTrack(song, p.client);
+      expect(bySearch).toMatchObject({ matched: true, via: 'search' });
+      if (!bySearch.matched) continue;
+      expect(['live', 'live-at', 'karaoke', 'sped-up']).not.toContain(byId.get(bySearch.track.id)?.variant?.kind);
+
+      const byIsrc = await matchTrack({ ...song, isrc: original.external_ids.isrc }, p.client);
+      expect(byIsrc).toMatchObject({ matched: true, via: 'isrc', track: { isrc: original.external_ids.isrc } });
+    }
   });
 
   describe('user tokens', () => {

@@ -1,5 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { MetricsService } from '../metrics/metrics.service';
 import { SpotifyAuthRevokedError, SpotifyBadRequestError, SpotifyTransientError } from './spotify.errors';
 import { isObject, RawObject } from './spotify.mappers';
 import { SpotifyTokenSet, SpotifyRefreshedToken } from './spotify.types';
@@ -22,6 +23,7 @@ export class SpotifyAccountsClient {
   constructor(
     private readonly http: SpotifyHttp,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Optional() private readonly metrics?: MetricsService,
   ) {}
 
   /** The client-credentials token, cached; concurrent callers share one fetch. */
@@ -55,14 +57,28 @@ export class SpotifyAccountsClient {
    */
   async refreshUserToken(refreshToken: string): Promise<SpotifyRefreshedToken> {
     // Not resent after a timeout: with rotation the first attempt may have used up the refresh token.
-    const body = await this.tokenRequest({ grant_type: 'refresh_token', refresh_token: refreshToken }, false);
+    let body: RawObject;
+    try {
+      body = await this.tokenRequest({ grant_type: 'refresh_token', refresh_token: refreshToken }, false);
+      this.metrics?.recordTokenRefresh('user', 'refreshed');
+    } catch (error) {
+      this.metrics?.recordTokenRefresh('user', error instanceof SpotifyAuthRevokedError ? 'invalid_grant' : 'error');
+      throw error;
+    }
     const rotated = stringField(body, 'refresh_token');
     return { ...accessFields(body), ...(rotated && rotated !== refreshToken ? { refreshToken: rotated } : {}) };
   }
 
   private async fetchAppToken(): Promise<string> {
     const requestedAt = Date.now();
-    const body = await this.tokenRequest({ grant_type: 'client_credentials' }, true);
+    let body: RawObject;
+    try {
+      body = await this.tokenRequest({ grant_type: 'client_credentials' }, true);
+      this.metrics?.recordTokenRefresh('app', 'refreshed');
+    } catch (error) {
+      this.metrics?.recordTokenRefresh('app', 'error');
+      throw error;
+    }
     const { accessToken } = accessFields(body);
     const lifetimeMs = expiresInMs(body);
     this.appToken = { value: accessToken, renewAt: requestedAt + lifetimeMs - Math.min(APP_TOKEN_EARLY_RENEWAL_MS, lifetimeMs / 10) };
@@ -74,6 +90,7 @@ export class SpotifyAccountsClient {
     const response = await this.http.send({
       method: 'POST',
       url: `${accountsBaseUrl}/api/token`,
+      endpoint: '/api/token',
       headers: {
         authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
         'content-type': 'application/x-www-form-urlencoded',

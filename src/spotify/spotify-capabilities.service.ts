@@ -2,6 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AccessTierSetting, APP_CONFIG, AppConfig } from '../config/app-config';
 import { SpotifyCapabilityRecord } from './spotify-capability.entity';
+import { SpotifyForbiddenError } from './spotify.errors';
 import { RawObject } from './spotify.mappers';
 import {
   AccessTier,
@@ -22,6 +23,9 @@ const FIXED: Record<Exclude<AccessTierSetting, 'auto'>, Record<Capability, boole
   development: { batch_tracks: false, popularity: false, audio_features: false, preview_urls: false },
 };
 
+/** Capabilities that are whole endpoints: probed by calling them. The others are fields, observed in answers. */
+export type ProbedCapability = 'batch_tracks' | 'audio_features';
+
 /** While a capability is unknown, look in the database at most this often before probing Spotify. */
 const RELOAD_UNKNOWN_MS = 1_000;
 
@@ -38,6 +42,7 @@ export class SpotifyCapabilitiesService {
   private readonly clientId: string;
   private readonly recheckMs: number;
   private readonly known = new Map<Capability, Known>();
+  private readonly probes = new Map<Capability, Promise<void>>();
   private loadedAt = 0;
   private loading: Promise<void> | null = null;
 
@@ -50,8 +55,51 @@ export class SpotifyCapabilitiesService {
     this.recheckMs = config.spotify.capabilityRecheckHours * 3600_000;
   }
 
-  /** Whether to call an endpoint that may be forbidden in this tier; true while unknown (that call is the probe). */
-  async shouldAttempt(capability: 'batch_tracks' | 'audio_features'): Promise<boolean> {
+  /**
+   * Runs `call` (an app-token request to an endpoint the tier may forbid) unless the endpoint is known
+   * to be forbidden. A 403 teaches that it is, and answers `{ ok: false }` so the caller falls back.
+   * While the capability is unknown, concurrent callers in this process wait for one probe.
+   */
+  async attempt<T>(capability: ProbedCapability, call: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false }> {
+    for (;;) {
+      const inFlight = this.probes.get(capability);
+      if (inFlight) {
+        await inFlight;
+        continue;
+      }
+      if (!(await this.mayCall(capability))) return { ok: false };
+      // Another caller may have started the probe while this one awaited: check again, then claim with no await between.
+      if (this.probes.has(capability)) continue;
+      const isProbe = this.setting === 'auto' && this.known.get(capability) === undefined;
+      let settle = () => {};
+      if (isProbe) this.probes.set(capability, new Promise<void>((resolve) => (settle = resolve)));
+      try {
+        const value = await call();
+        await this.record(capability, true);
+        return { ok: true, value };
+      } catch (error) {
+        if (!(error instanceof SpotifyForbiddenError)) throw error;
+        if (this.setting !== 'auto' && FIXED[this.setting][capability]) {
+          this.logger.warn(`SPOTIFY_ACCESS_TIER=${this.setting} but Spotify refused ${capability} (403); falling back`);
+        }
+        await this.record(capability, false);
+        return { ok: false };
+      } finally {
+        if (isProbe) {
+          this.probes.delete(capability);
+          settle();
+        }
+      }
+    }
+  }
+
+  /** Known (or configured) to be forbidden; never probes. */
+  async knownUnavailable(capability: ProbedCapability): Promise<boolean> {
+    if (this.setting !== 'auto') return !FIXED[this.setting][capability];
+    return (await this.current(capability))?.available === false;
+  }
+
+  private async mayCall(capability: ProbedCapability): Promise<boolean> {
     if (this.setting !== 'auto') return FIXED[this.setting][capability];
     const known = await this.current(capability);
     if (!known || known.available) return true;
@@ -60,7 +108,7 @@ export class SpotifyCapabilitiesService {
   }
 
   /** Something learnt from a call made with the app's token. Only changes and due re-checks reach the database. */
-  async record(capability: Capability, available: boolean): Promise<void> {
+  private async record(capability: Capability, available: boolean): Promise<void> {
     if (this.setting !== 'auto') return;
     const current = this.known.get(capability);
     const now = new Date();

@@ -1,6 +1,7 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { MetricsService } from '../metrics/metrics.service';
 import { SpotifyRateLimitedError, SpotifyTransientError } from './spotify.errors';
 import { isObject } from './spotify.mappers';
 import { SpotifyRateLimiter } from './spotify-rate-limiter';
@@ -8,6 +9,8 @@ import { SpotifyRateLimiter } from './spotify-rate-limiter';
 export interface SpotifyRequest {
   method: 'GET' | 'POST';
   url: string;
+  /** Template for metrics, e.g. `/tracks/{id}` or `/api/token`. */
+  endpoint: string;
   headers: Record<string, string>;
   body?: string;
   /** Web API calls go through the shared rate-limit gate; Accounts calls (token endpoint) do not. */
@@ -44,6 +47,7 @@ export class SpotifyHttp {
   constructor(
     private readonly limiter: SpotifyRateLimiter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Optional() private readonly metrics?: MetricsService,
   ) {}
 
   async send(request: SpotifyRequest): Promise<SpotifyResponse> {
@@ -56,6 +60,7 @@ export class SpotifyHttp {
       try {
         response = await this.fetchOnce(request, requestTimeoutMs);
       } catch (error) {
+        this.metrics?.recordSpotifyRequest(request.endpoint, 'error');
         failures += 1;
         const resendable = request.idempotent || NOT_SENT_CODES.has(errorCode(error) ?? '');
         if (resendable && failures < maxAttempts) {
@@ -65,8 +70,10 @@ export class SpotifyHttp {
         throw new SpotifyTransientError(`Spotify ${request.method} ${pathOf(request.url)} failed: ${describe(error, requestTimeoutMs)}`);
       }
 
+      this.metrics?.recordSpotifyRequest(request.endpoint, response.status);
       if (response.status === 429) {
         const quotaExceeded = isQuotaExceeded(response.body);
+        this.metrics?.recordRateLimited(quotaExceeded ? 'quota' : 'rate_limit');
         const retryAfterMs = retryAfterOf(response, quotaExceeded);
         this.logger.warn(`Spotify answered 429${quotaExceeded ? ' QUOTA_EXCEEDED' : ''}; pausing ${retryAfterMs} ms`);
         if (request.gated) await this.limiter.pause(retryAfterMs, quotaExceeded);

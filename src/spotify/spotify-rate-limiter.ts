@@ -1,7 +1,8 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { MetricsService } from '../metrics/metrics.service';
 import { REDIS } from '../redis/redis.module';
 import { SpotifyRateLimitedError } from './spotify.errors';
 
@@ -41,6 +42,7 @@ export class SpotifyRateLimiter {
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(APP_CONFIG) config: AppConfig,
+    @Optional() private readonly metrics?: MetricsService,
   ) {
     this.maxInlineWaitMs = config.spotify.maxInlineWaitMs;
   }
@@ -58,6 +60,7 @@ export class SpotifyRateLimiter {
         throw new SpotifyRateLimitedError(pause.remainingMs, pause.quotaExceeded);
       }
       await sleep(pause.remainingMs);
+      this.metrics?.recordPaused(pause.remainingMs / 1000);
     }
   }
 

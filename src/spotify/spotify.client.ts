@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import {
   SpotifyBadRequestError,
@@ -29,6 +29,11 @@ const SINGLE_FETCH_CONCURRENCY = 4;
 
 type Token = { kind: 'app' } | { kind: 'user'; accessToken: string };
 
+const AUDIO_FEATURES_UNAVAILABLE: AudioFeaturesResult = {
+  available: false,
+  reason: 'Audio features are not available to this Spotify app (its access tier)',
+};
+
 /**
  * The Spotify Web API, typed. One code path for both tiers, steered by the capabilities.
  * App-level calls use the client-credentials token; user calls take the user's token, and a 401
@@ -36,8 +41,6 @@ type Token = { kind: 'app' } | { kind: 'user'; accessToken: string };
  */
 @Injectable()
 export class SpotifyClient {
-  private readonly logger = new Logger(SpotifyClient.name);
-
   constructor(
     private readonly http: SpotifyHttp,
     private readonly accounts: SpotifyAccountsClient,
@@ -72,10 +75,7 @@ export class SpotifyClient {
    */
   async getTracks(ids: readonly string[]): Promise<Map<string, SpotifyTrack | null>> {
     const { valid, result } = splitIds<SpotifyTrack>(ids);
-    let pending = valid;
-    if (pending.length > 0 && (await this.capabilities.shouldAttempt('batch_tracks'))) {
-      pending = await this.getTracksInBatches(valid, result);
-    }
+    const pending = await this.getTracksInBatches(valid, result);
     await forEachLimited(pending, SINGLE_FETCH_CONCURRENCY, async (id) => {
       result.set(id, await this.getTrack(id));
     });
@@ -95,23 +95,14 @@ export class SpotifyClient {
     }
   }
 
-  /** Audio features in batches of 100, or `{ available: false }` where the tier has none (no request then). */
+  /** Audio features in batches of 100, or `{ available: false }` where the tier has none (no request once that is known). */
   async getAudioFeatures(ids: readonly string[]): Promise<AudioFeaturesResult> {
-    if (!(await this.capabilities.shouldAttempt('audio_features'))) {
-      return { available: false, reason: 'Audio features are not available to this Spotify app (access tier)' };
-    }
     const { valid, result } = splitIds<SpotifyAudioFeatures>(ids);
+    if (valid.length === 0 && (await this.capabilities.knownUnavailable('audio_features'))) return AUDIO_FEATURES_UNAVAILABLE;
     for (const batch of chunk(valid, AUDIO_FEATURES_BATCH_SIZE)) {
-      let body: RawObject;
-      try {
-        body = await this.get({ kind: 'app' }, `/audio-features?ids=${batch.join(',')}`);
-      } catch (error) {
-        if (!(error instanceof SpotifyForbiddenError)) throw error;
-        await this.capabilities.record('audio_features', false);
-        return { available: false, reason: 'Spotify refused audio features to this app (403)' };
-      }
-      await this.capabilities.record('audio_features', true);
-      const entries = Array.isArray(body.audio_features) ? body.audio_features : [];
+      const answer = await this.capabilities.attempt('audio_features', () => this.get({ kind: 'app' }, `/audio-features?ids=${batch.join(',')}`));
+      if (!answer.ok) return AUDIO_FEATURES_UNAVAILABLE;
+      const entries = Array.isArray(answer.value.audio_features) ? answer.value.audio_features : [];
       batch.forEach((id, i) => result.set(id, isObject(entries[i]) ? mapAudioFeatures(entries[i] as RawObject) : null));
     }
     return { available: true, features: result };
@@ -135,24 +126,14 @@ export class SpotifyClient {
     return tracks.filter((track) => track.isrc === normal);
   }
 
-  /** Fills `result` batch by batch; returns the ids still to fetch one by one after a 403 (forbidden in this tier). */
+  /** Fills `result` batch by batch; returns the ids still to fetch one by one when batches are forbidden in this tier. */
   private async getTracksInBatches(ids: string[], result: Map<string, SpotifyTrack | null>): Promise<string[]> {
     const batches = chunk(ids, TRACKS_BATCH_SIZE);
     for (let b = 0; b < batches.length; b++) {
       const batch = batches[b];
-      let body: RawObject;
-      try {
-        body = await this.get({ kind: 'app' }, `/tracks?ids=${batch.join(',')}`);
-      } catch (error) {
-        if (!(error instanceof SpotifyForbiddenError)) throw error;
-        if (this.config.spotify.accessTier === 'extended') {
-          this.logger.warn('SPOTIFY_ACCESS_TIER=extended but Spotify refused a batch track fetch; fetching one by one');
-        }
-        await this.capabilities.record('batch_tracks', false);
-        return batches.slice(b).flat();
-      }
-      await this.capabilities.record('batch_tracks', true);
-      const entries = Array.isArray(body.tracks) ? body.tracks : [];
+      const answer = await this.capabilities.attempt('batch_tracks', () => this.get({ kind: 'app' }, `/tracks?ids=${batch.join(',')}`));
+      if (!answer.ok) return batches.slice(b).flat();
+      const entries = Array.isArray(answer.value.tracks) ? answer.value.tracks : [];
       // Answers come in request order, with null for an unknown id.
       batch.forEach((id, i) => result.set(id, isObject(entries[i]) ? mapTrack(entries[i] as RawObject) : null));
       await this.capabilities.observeTracks(entries.filter(isObject));
@@ -176,6 +157,7 @@ export class SpotifyClient {
     const response = await this.http.send({
       method: 'GET',
       url: `${this.config.spotify.apiBaseUrl}${path}`,
+      endpoint: path.split('?')[0].replace(/\/[0-9A-Za-z]{22}(?=\/|$)/g, '/{id}'),
       headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
       gated: true,
       idempotent: true,
