@@ -1,62 +1,16 @@
-import { HttpException, HttpStatus, Injectable } from '@nestjs/common';
-import { AuthGuard } from '@nestjs/passport';
-import {
-  SpotifyBadRequestError,
-  SpotifyError,
-  SpotifyRateLimitedError,
-  SpotifyTransientError,
-  SpotifyUserNotAllowedError,
-} from '../spotify/spotify.errors';
-import { ConnectCallbackError } from './auth.errors';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { SpotifyStrategy } from './spotify.strategy';
 
-/** Runs the Spotify strategy on the callback and turns whatever failed into one clear answer. */
+/** Runs the Passport Spotify strategy on the callback; the controller gets the result as `req.user`. */
 @Injectable()
-export class SpotifyCallbackGuard extends AuthGuard('spotify') {
-  override getAuthenticateOptions() {
-    return { session: false };
-  }
+export class SpotifyCallbackGuard implements CanActivate {
+  constructor(private readonly strategy: SpotifyStrategy) {}
 
-  override handleRequest<TUser>(error: unknown, user: TUser): TUser {
-    if (error) throw toCallbackError(error);
-    if (!user) throw new ConnectCallbackError('invalid_request', HttpStatus.BAD_REQUEST, 'Spotify authorization failed');
-    return user;
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const http = context.switchToHttp();
+    const req = http.getRequest<Request & { user?: unknown }>();
+    req.user = await this.strategy.handleCallback(req, http.getResponse<Response>());
+    return true;
   }
-}
-
-export function toCallbackError(error: unknown): unknown {
-  // passport-oauth2 wraps errors from the token exchange in an InternalOAuthError
-  const cause = (error as { name?: string; oauthError?: unknown })?.name === 'InternalOAuthError'
-    ? (error as { oauthError?: unknown }).oauthError
-    : error;
-  if (cause instanceof HttpException) return cause;
-  if (cause instanceof SpotifyUserNotAllowedError) {
-    return new ConnectCallbackError(
-      'user_not_allowed',
-      HttpStatus.FORBIDDEN,
-      'This Spotify account may not use this app: the app is in Spotify development mode, which admits only ' +
-        'the users added in its Developer Dashboard (at most 5). Ask an operator to add the account, then connect again. Nothing was stored.',
-    );
-  }
-  if (cause instanceof SpotifyBadRequestError && cause.oauthError === 'invalid_grant') {
-    return new ConnectCallbackError(
-      'invalid_code',
-      HttpStatus.BAD_REQUEST,
-      'Spotify refused the authorization code (expired or already used); start again. Nothing was stored.',
-    );
-  }
-  if (cause instanceof SpotifyTransientError || cause instanceof SpotifyRateLimitedError) {
-    return new ConnectCallbackError(
-      'spotify_unavailable',
-      HttpStatus.BAD_GATEWAY,
-      'Spotify is not answering properly right now; try connecting again later. Nothing was stored.',
-    );
-  }
-  if (cause instanceof SpotifyError) {
-    return new ConnectCallbackError(
-      'spotify_error',
-      HttpStatus.BAD_GATEWAY,
-      `Spotify refused the connection (${cause.name}${cause.status ? `, HTTP ${cause.status}` : ''}). Nothing was stored.`,
-    );
-  }
-  return cause;
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
+import { Passport } from 'passport';
 import { Strategy } from 'passport-spotify';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { SpotifyAccountsClient } from '../spotify/spotify-accounts.client';
@@ -8,6 +9,7 @@ import { SpotifyClient } from '../spotify/spotify.client';
 import type { SpotifyTokenSet, SpotifyUser } from '../spotify/spotify.types';
 import { ConnectCallbackError, OAuthStateInvalidError, SpotifyConsentDeniedError } from './auth.errors';
 import { OAuthStateStore } from './oauth-state.store';
+import { toCallbackError } from './spotify-callback.errors';
 import { ConnectedResponse } from './spotify-connection.dto';
 import { SPOTIFY_SCOPES, SpotifyConnectionService } from './spotify-connection.service';
 
@@ -44,6 +46,9 @@ function stateStore(states: OAuthStateStore) {
  */
 @Injectable()
 export class SpotifyStrategy extends PassportStrategy(Strategy, 'spotify', true) {
+  // Set on first use, from inside super(): not initialised here, or the field would reset it.
+  private passport?: Passport;
+
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly states: OAuthStateStore,
@@ -71,6 +76,26 @@ export class SpotifyStrategy extends PassportStrategy(Strategy, 'spotify', true)
         // the whole token set as passport-oauth2's `params`, so verify() gets expiry and scope
         .then((tokens) => callback(null, tokens.accessToken, tokens.refreshToken, tokens), (error) => callback(error));
     };
+  }
+
+  /**
+   * This strategy's own Passport instance rather than the process-wide one, so that two apps in one
+   * process (tests, tools) never run each other's strategy.
+   */
+  getPassportInstance(): Passport {
+    return (this.passport ??= new Passport());
+  }
+
+  /** Runs passport on the callback request: the connected user's answer, or one clear error. */
+  handleCallback(req: Request, res: Response): Promise<ConnectedResponse> {
+    return new Promise((resolve, reject) => {
+      const middleware = this.getPassportInstance().authenticate('spotify', { session: false }, (error, user) => {
+        if (error) reject(toCallbackError(error));
+        else if (!user) reject(new ConnectCallbackError('invalid_request', 400, 'Spotify authorization failed'));
+        else resolve(user as ConnectedResponse);
+      });
+      middleware(req, res, (error) => reject(error ?? new Error('Spotify callback ended without an answer')));
+    });
   }
 
   override authenticate(req: Request, options?: unknown): void {

@@ -1,4 +1,4 @@
-// passport-spotify 2.0.0 ships no types; only what src/auth uses of it and of passport-oauth2.
+// passport-spotify 2.0.0 and passport ship no types; only what src/auth uses of them (and of passport-oauth2).
 declare module 'passport-spotify' {
   export type OAuthTokenCallback = (
     error: unknown,
@@ -32,5 +32,19 @@ declare module 'passport-spotify' {
     authenticate(req: unknown, options?: unknown): void;
     error(error: unknown): void;
     userProfile(accessToken: string, done: (error: unknown, profile?: unknown) => void): void;
+  }
+}
+
+// @types/passport is not installed; the one class src/auth uses.
+declare module 'passport' {
+  type Middleware = (req: unknown, res: unknown, next: (error?: unknown) => void) => void;
+
+  export class Passport {
+    use(name: string, strategy: unknown): this;
+    authenticate(
+      strategy: string,
+      options: { session: boolean },
+      callback: (error: unknown, user?: unknown, info?: unknown, status?: unknown) => void,
+    ): Middleware;
   }
 }
