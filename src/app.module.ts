@@ -12,6 +12,7 @@ import { AppConfigModule } from './config/config.module';
 import { createOrmConfig } from './config/mikro-orm.config';
 import { createLoggerOptions } from './config/logger.config';
 import { HealthModule } from './health/health.module';
+import { JobsModule } from './jobs/jobs.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { RedisModule } from './redis/redis.module';
 import { SongsModule } from './songs/songs.module';
@@ -35,6 +36,7 @@ export class AppModule {
         SongsModule,
         AuthModule,
         SpotifyModule,
+        JobsModule.forRoot(config.role),
       ],
       providers: [
         { provide: APP_GUARD, useClass: ApiKeyGuard },

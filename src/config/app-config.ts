@@ -113,6 +113,21 @@ export function parseEnv(env: Env) {
     encryptionKeys: encryptionKeys(env),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     logFormat: oneOf(env, 'LOG_FORMAT', ['json', 'pretty'], env.NODE_ENV === 'production' ? 'json' : 'pretty'),
+    jobs: {
+      // cron expressions, or "off"; schedules only enqueue
+      trackSyncCron: optional(env, 'SYNC_TRACK_CRON') ?? '0 */6 * * *',
+      popularityCron: optional(env, 'SYNC_POPULARITY_CRON') ?? '30 3 * * *',
+      reconcileIntervalMs: integer(env, 'JOB_RECONCILE_INTERVAL_MS', 10_000, 100, 3_600_000),
+      stalledIntervalMs: integer(env, 'JOB_STALLED_INTERVAL_MS', 30_000, 500, 3_600_000),
+      lockDurationMs: integer(env, 'JOB_LOCK_DURATION_MS', 30_000, 1_000, 3_600_000),
+      attempts: integer(env, 'JOB_ATTEMPTS', 5, 1, 50),
+      backoffMs: integer(env, 'JOB_BACKOFF_MS', 5_000, 10, 3_600_000),
+      concurrency: integer(env, 'JOB_CONCURRENCY', 2, 1, 50),
+      chunkSize: integer(env, 'JOB_CHUNK_SIZE', 500, 1, 5_000),
+      enqueueTimeoutMs: integer(env, 'JOB_ENQUEUE_TIMEOUT_MS', 1_500, 50, 60_000),
+      // within Kubernetes' terminationGracePeriodSeconds (30 s by default)
+      shutdownGraceMs: integer(env, 'JOB_SHUTDOWN_GRACE_MS', 20_000, 0, 600_000),
+    },
     spotify: {
       clientId: required(env, 'SPOTIFY_CLIENT_ID'),
       clientSecret: required(env, 'SPOTIFY_CLIENT_SECRET'),

@@ -100,4 +100,8 @@ export class Song {
 
   @Property(feature(5, 2))
   loudness?: number | null;
+
+  /** Spotify no longer knows the linked id: not fetched again until relinked (additive). */
+  @Property({ columnType: 'timestamp', nullable: true })
+  spotifyTrackGoneAt?: Date | null;
 }

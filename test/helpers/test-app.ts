@@ -24,6 +24,8 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Rec
     SPOTIFY_REDIRECT_URI: 'http://127.0.0.1:3000/auth/spotify/callback',
     LOG_LEVEL: 'silent',
     LOG_FORMAT: 'json',
+    SYNC_TRACK_CRON: 'off',
+    SYNC_POPULARITY_CRON: 'off',
     ...overrides,
   };
 }

@@ -1,0 +1,72 @@
+import type { CapabilitiesReport } from '../spotify/spotify.types';
+import { AUDIO_FEATURES_BATCH_SIZE, TRACKS_BATCH_SIZE } from '../spotify/spotify.types';
+import type { LinkedSong, SongEnrichmentService } from './song-enrichment.service';
+import type { HandlerOutcome, JobRunContext } from './sync-job.context';
+
+/** Requests a chunk of n songs costs in this tier (tracks, then audio features where they exist). */
+export function requestCost(n: number, report: CapabilitiesReport, withFeatures: boolean): number {
+  if (n <= 0) return 0;
+  const tracks = report.available.batchTracks === false ? n : Math.ceil(n / TRACKS_BATCH_SIZE);
+  const features = withFeatures && report.available.audioFeatures !== false ? Math.ceil(n / AUDIO_FEATURES_BATCH_SIZE) : 0;
+  return tracks + features;
+}
+
+/** The largest chunk, up to `wanted`, that fits in the remaining request budget. */
+export function fitToBudget(wanted: number, remaining: number, cost: (n: number) => number): number {
+  let low = 0;
+  let high = wanted;
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    if (cost(mid) <= remaining) low = mid;
+    else high = mid - 1;
+  }
+  return low;
+}
+
+export interface ChunkedSyncOptions {
+  mode: 'full' | 'popularity';
+  chunkSize: number;
+  /** the next songs to process, stalest first; processed songs must drop out of it */
+  nextChunk(limit: number): Promise<LinkedSong[]>;
+  report(): Promise<CapabilitiesReport>;
+}
+
+/**
+ * Streams through songs a chunk at a time (never the whole table), saving progress and the
+ * checkpoint after each chunk, honouring `parameters.maxRequests`, and stopping at a chunk
+ * boundary when the worker shuts down.
+ */
+export async function runChunkedSync(
+  ctx: JobRunContext,
+  enrichment: SongEnrichmentService,
+  options: ChunkedSyncOptions,
+): Promise<HandlerOutcome> {
+  const maxRequests = ctx.job.parameters?.maxRequests as number | undefined;
+  const notes = new Set<string>();
+  for (;;) {
+    if (ctx.stopping()) return { kind: 'interrupted' };
+    let limit = options.chunkSize;
+    if (maxRequests !== undefined) {
+      const report = await options.report();
+      const used = (ctx.checkpoint.requestsUsed as number | undefined) ?? 0;
+      limit = fitToBudget(limit, maxRequests - used, (n) => requestCost(n, report, options.mode === 'full'));
+      if (limit === 0) {
+        const left = ctx.progress.total === null ? '' : `; ${ctx.progress.total - ctx.progress.done - ctx.progress.failed} songs left for a later run`;
+        return { kind: 'completed', resultMessage: `Stopped at the request budget (maxRequests ${maxRequests})${left}` };
+      }
+      ctx.checkpoint.requestsUsed = used + requestCost(limit, report, options.mode === 'full');
+    }
+    const songs = await options.nextChunk(limit);
+    if (!songs.length) break;
+    const result = await enrichment.syncTracks(ctx.em, songs, options.mode);
+    if (result.audioFeaturesUnavailable) notes.add(`Audio features not stored: ${result.audioFeaturesUnavailable}`);
+    if (options.mode === 'popularity' && result.popularityMissing) {
+      return { kind: 'completed', resultMessage: 'Spotify returned no popularity (development access tier); nothing to update' };
+    }
+    await ctx.recordFailures(result.failures);
+    ctx.progress.done += result.done;
+    ctx.progress.failed += result.failures.length;
+    await ctx.save();
+  }
+  return { kind: 'completed', resultMessage: notes.size ? [...notes].join('; ') : undefined };
+}

@@ -1,0 +1,96 @@
+import { BullModule } from '@nestjs/bull';
+import { DynamicModule, Module, OnModuleInit, Provider } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import type { RedisOptions } from 'ioredis';
+import { AuthModule } from '../auth/auth.module';
+import { APP_CONFIG, AppConfig, AppRole } from '../config/app-config';
+import { SpotifyModule } from '../spotify/spotify.module';
+import { UsersModule } from '../users/users.module';
+import { UsersService } from '../users/users.service';
+import { JobReconciler } from './job-reconciler';
+import { SYNC_QUEUE } from './jobs.constants';
+import { PopularityUpdateHandler } from './popularity-update.handler';
+import { SongEnrichmentService } from './song-enrichment.service';
+import { SongLinkService } from './song-link.service';
+import { SongSyncController } from './song-sync.controller';
+import { SyncJobQueue } from './sync-job.queue';
+import { SyncJobRunner } from './sync-job.runner';
+import { SyncJobWorker } from './sync-job.worker';
+import { SyncJobsController } from './sync-jobs.controller';
+import { SyncJobsService } from './sync-jobs.service';
+import { SyncScheduler } from './sync-scheduler';
+import { TrackSyncHandler } from './track-sync.handler';
+import { UserLibraryHandler } from './user-library.handler';
+
+/**
+ * Bull's connection options; Bull opens (and on close, quits) its client, subscriber and blocking
+ * client itself. Commands wait for Redis instead of failing: a queue whose first connection
+ * failed would otherwise stay broken after Redis comes back. Callers bound their waits.
+ */
+function bullRedisOptions(redisUrl: string): RedisOptions {
+  const url = new URL(redisUrl);
+  return {
+    host: url.hostname,
+    port: Number(url.port || 6379),
+    username: url.username ? decodeURIComponent(url.username) : undefined,
+    password: url.password ? decodeURIComponent(url.password) : undefined,
+    db: url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0,
+    tls: url.protocol === 'rediss:' ? {} : undefined,
+    connectTimeout: 2_000,
+    maxRetriesPerRequest: null,
+  };
+}
+
+const WORKER_ONLY: Provider[] = [SyncJobWorker, JobReconciler, SyncScheduler];
+
+/** Sync jobs: the API for every role; queue processing, the reconciler and schedules for worker and all. */
+@Module({})
+export class JobsModule implements OnModuleInit {
+  constructor(
+    private readonly users: UsersService,
+    private readonly jobs: SyncJobsService,
+  ) {}
+
+  static forRoot(role: AppRole): DynamicModule {
+    const processes = role !== 'api';
+    return {
+      module: JobsModule,
+      imports: [
+        BullModule.forRootAsync({
+          inject: [APP_CONFIG],
+          useFactory: (config: AppConfig) => ({
+            prefix: `${config.redisKeyPrefix}:bull`,
+            redis: bullRedisOptions(config.redisUrl),
+            settings: {
+              stalledInterval: config.jobs.stalledIntervalMs,
+              lockDuration: config.jobs.lockDurationMs,
+              maxStalledCount: 5,
+            },
+          }),
+        }),
+        BullModule.registerQueue({ name: SYNC_QUEUE }),
+        ...(processes ? [ScheduleModule.forRoot()] : []),
+        SpotifyModule,
+        AuthModule,
+        UsersModule,
+      ],
+      controllers: [SyncJobsController, SongSyncController],
+      providers: [
+        SyncJobQueue,
+        SyncJobsService,
+        SongEnrichmentService,
+        SongLinkService,
+        TrackSyncHandler,
+        PopularityUpdateHandler,
+        UserLibraryHandler,
+        SyncJobRunner,
+        ...(processes ? WORKER_ONLY : []),
+      ],
+      exports: [SyncJobsService],
+    };
+  }
+
+  onModuleInit(): void {
+    this.users.onUserDeleted((userId, em) => this.jobs.cancelPendingForUser(userId, em));
+  }
+}
