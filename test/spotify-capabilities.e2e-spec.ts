@@ -9,7 +9,8 @@ describe('GET /v1/spotify/capabilities', () => {
   const open: { close(): Promise<void> }[] = [];
 
   async function appFor(sandbox: RunningSandbox, env: Record<string, string> = {}): Promise<TestApp> {
-    const app = await createTestApp('capabilities', sandboxEnv(sandbox, env), db);
+    // api role: these tests need the HTTP side only, not queue workers and schedules.
+    const app = await createTestApp('capabilities', sandboxEnv(sandbox, { APP_ROLE: 'api', ...env }), db);
     open.push(app);
     return app;
   }
