@@ -58,15 +58,20 @@ export async function runChunkedSync(
     }
     const songs = await options.nextChunk(limit);
     if (!songs.length) break;
-    const result = await enrichment.syncTracks(ctx.em, songs, options.mode);
+    const fetched = await enrichment.fetchTracks(songs, options.mode);
+    // the chunk's writes and its checkpoint commit together: a crash redoes the chunk or none of it
+    const result = await ctx.em.transactional(async (tx) => {
+      const written = await enrichment.writeTracks(tx, fetched);
+      await ctx.recordFailures(written.failures, tx);
+      ctx.progress.done += written.done;
+      ctx.progress.failed += written.failures.length;
+      await ctx.save(tx);
+      return written;
+    });
     if (result.audioFeaturesUnavailable) notes.add(`Audio features not stored: ${result.audioFeaturesUnavailable}`);
     if (options.mode === 'popularity' && result.popularityMissing) {
       return { kind: 'completed', resultMessage: 'Spotify returned no popularity (development access tier); nothing to update' };
     }
-    await ctx.recordFailures(result.failures);
-    ctx.progress.done += result.done;
-    ctx.progress.failed += result.failures.length;
-    await ctx.save();
   }
   return { kind: 'completed', resultMessage: notes.size ? [...notes].join('; ') : undefined };
 }

@@ -3,14 +3,24 @@ import { Injectable } from '@nestjs/common';
 import { roundFeature } from '../songs/songs.service';
 import { AUDIO_FEATURES } from '../songs/song.entity';
 import { SpotifyClient } from '../spotify/spotify.client';
-import { SpotifyCapabilitiesService } from '../spotify/spotify-capabilities.service';
 import type { SpotifyAudioFeatures, SpotifyTrack } from '../spotify/spotify.types';
-import { AUDIO_FEATURES_BATCH_SIZE, TRACKS_BATCH_SIZE } from '../spotify/spotify.types';
 import type { ItemFailure } from './sync-job.context';
 
 export interface LinkedSong {
   id: string;
   spotifyTrackId: string;
+}
+
+export interface FetchedChunk {
+  mode: 'full' | 'popularity';
+  updates: SongUpdate[];
+  gone: LinkedSong[];
+  audioFeaturesUnavailable: string | null;
+}
+
+/** Runs inside the EntityManager's transaction when it has one. */
+export function execute<T = unknown>(em: EntityManager, sql: string, params: unknown[] = []): Promise<T> {
+  return em.getConnection().execute(sql, params, 'all', em.getTransactionContext()) as Promise<T>;
 }
 
 export interface EnrichmentResult {
@@ -45,24 +55,13 @@ interface SongUpdate {
  */
 @Injectable()
 export class SongEnrichmentService {
-  constructor(
-    private readonly spotify: SpotifyClient,
-    private readonly capabilities: SpotifyCapabilitiesService,
-  ) {}
+  constructor(private readonly spotify: SpotifyClient) {}
 
-  /** Requests a chunk of n songs will cost, for request budgets. */
-  async estimateRequests(n: number, withFeatures: boolean): Promise<number> {
-    const report = await this.capabilities.report();
-    const tracks = report.available.batchTracks === false ? n : Math.ceil(n / TRACKS_BATCH_SIZE);
-    const features = withFeatures && report.available.audioFeatures !== false ? Math.ceil(n / AUDIO_FEATURES_BATCH_SIZE) : 0;
-    return tracks + features;
-  }
-
-  async syncTracks(em: EntityManager, songs: LinkedSong[], mode: 'full' | 'popularity'): Promise<EnrichmentResult> {
+  /** Fetches a chunk's Spotify data; nothing is written yet, so a crash here loses nothing. */
+  async fetchTracks(songs: LinkedSong[], mode: 'full' | 'popularity'): Promise<FetchedChunk> {
     const tracks = await this.spotify.getTracks(songs.map((s) => s.spotifyTrackId));
     const known = songs.filter((s) => tracks.get(s.spotifyTrackId));
     const gone = songs.filter((s) => !tracks.get(s.spotifyTrackId));
-
     let features = new Map<string, SpotifyAudioFeatures | null>();
     let audioFeaturesUnavailable: string | null = null;
     if (mode === 'full' && known.length) {
@@ -70,48 +69,56 @@ export class SongEnrichmentService {
       if (result.available) features = result.features;
       else audioFeaturesUnavailable = result.reason;
     }
-
     const updates = known.map((song) => toUpdate(song.id, tracks.get(song.spotifyTrackId)!, features.get(song.spotifyTrackId) ?? null, mode));
-    const popularityMissing = updates.length > 0 && updates.every((u) => u.popularity === null);
-    if (mode === 'full') await this.writeFull(em, updates);
-    else await this.writePopularity(em, updates.filter((u) => u.popularity !== null));
-    await this.markGone(em, gone.map((s) => s.id));
+    return { mode, updates, gone, audioFeaturesUnavailable };
+  }
+
+  /** Writes a fetched chunk (inside the caller's transaction when `em` is one). */
+  async writeTracks(em: EntityManager, chunk: FetchedChunk): Promise<EnrichmentResult> {
+    const withPopularity = chunk.updates.filter((u) => u.popularity !== null);
+    if (chunk.mode === 'full') await this.writeFull(em, chunk.updates);
+    else await this.writePopularity(em, withPopularity);
+    await this.markGone(em, chunk.gone.map((s) => s.id));
     return {
-      done: mode === 'full' ? updates.length : updates.filter((u) => u.popularity !== null).length,
-      failures: gone.map((s) => ({ itemId: s.id, reason: `Spotify does not know track ${s.spotifyTrackId}` })),
-      popularityMissing,
-      audioFeaturesUnavailable,
+      done: chunk.mode === 'full' ? chunk.updates.length : withPopularity.length,
+      failures: chunk.gone.map((s) => ({ itemId: s.id, reason: `Spotify does not know track ${s.spotifyTrackId}` })),
+      popularityMissing: chunk.updates.length > 0 && withPopularity.length === 0,
+      audioFeaturesUnavailable: chunk.audioFeaturesUnavailable,
     };
   }
 
   /** Track data already in hand (a saved-tracks page): write it without fetching the tracks again. */
-  async writeTracks(em: EntityManager, items: { songId: string; track: SpotifyTrack }[]): Promise<void> {
+  async writePageTracks(em: EntityManager, items: { songId: string; track: SpotifyTrack }[]): Promise<void> {
     await this.writeFull(em, items.map(({ songId, track }) => toUpdate(songId, track, null, 'full')));
   }
 
-  /** Audio features for songs whose tracks are already written (extended tier only). */
-  async syncAudioFeatures(em: EntityManager, songs: LinkedSong[]): Promise<string | null> {
-    if (!songs.length) return null;
+  /** Audio features for songs whose tracks come from elsewhere (extended tier only); null reason = fetched. */
+  async fetchAudioFeatures(songs: LinkedSong[]): Promise<{ updates: Record<string, unknown>[]; unavailable: string | null }> {
+    if (!songs.length) return { updates: [], unavailable: null };
     const result = await this.spotify.getAudioFeatures(songs.map((s) => s.spotifyTrackId));
-    if (!result.available) return result.reason;
+    if (!result.available) return { updates: [], unavailable: result.reason };
     const updates = songs
       .map((s) => ({ id: s.id, f: result.features.get(s.spotifyTrackId) }))
       .filter((u): u is { id: string; f: SpotifyAudioFeatures } => !!u.f)
       .map((u) => ({ id: u.id, features: true, ...roundedFeatures(u.f) }));
-    if (updates.length) {
-      await em.getConnection().execute(
-        `UPDATE songs s SET ${FEATURE_ASSIGNMENTS}, audio_features_synced = true
-           FROM jsonb_to_recordset(?::jsonb) AS v(id uuid, features boolean, ${FEATURE_COLUMNS})
-          WHERE s.id = v.id`,
-        [JSON.stringify(updates)],
-      );
-    }
-    return null;
+    return { updates, unavailable: null };
+  }
+
+  async writeAudioFeatures(em: EntityManager, updates: Record<string, unknown>[]): Promise<void> {
+    if (!updates.length) return;
+    await execute(
+      em,
+      `UPDATE songs s SET ${FEATURE_ASSIGNMENTS}, audio_features_synced = true
+         FROM jsonb_to_recordset(?::jsonb) AS v(id uuid, features boolean, ${FEATURE_COLUMNS})
+        WHERE s.id = v.id`,
+      [JSON.stringify(updates)],
+    );
   }
 
   private async writeFull(em: EntityManager, updates: SongUpdate[]): Promise<void> {
     if (!updates.length) return;
-    await em.getConnection().execute(
+    await execute(
+      em,
       `UPDATE songs s SET
           spotify_popularity = COALESCE(v.popularity, s.spotify_popularity),
           last_popularity_update = CASE WHEN v.popularity IS NULL THEN s.last_popularity_update ELSE now() AT TIME ZONE 'UTC' END,
@@ -132,7 +139,8 @@ export class SongEnrichmentService {
 
   private async writePopularity(em: EntityManager, updates: SongUpdate[]): Promise<void> {
     if (!updates.length) return;
-    await em.getConnection().execute(
+    await execute(
+      em,
       `UPDATE songs s SET spotify_popularity = v.popularity, last_popularity_update = now() AT TIME ZONE 'UTC',
               updated_at = now() AT TIME ZONE 'UTC'
          FROM jsonb_to_recordset(?::jsonb) AS v(id uuid, popularity int)
@@ -144,7 +152,8 @@ export class SongEnrichmentService {
   /** Spotify no longer knows these ids: flag them so no run fetches them again until relinked. */
   private async markGone(em: EntityManager, songIds: string[]): Promise<void> {
     if (!songIds.length) return;
-    await em.getConnection().execute(
+    await execute(
+      em,
       `UPDATE songs SET spotify_track_gone_at = now() AT TIME ZONE 'UTC' WHERE id = ANY(?::uuid[])`,
       [`{${songIds.join(',')}}`],
     );

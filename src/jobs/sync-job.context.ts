@@ -22,9 +22,12 @@ export interface JobRunContext {
   /** carried across restarts; written together with the progress */
   readonly checkpoint: Record<string, unknown>;
   readonly progress: Progress;
-  /** saves progress + checkpoint in one write: a restart continues from here */
-  save(): Promise<void>;
-  recordFailures(failures: ItemFailure[]): Promise<void>;
+  /**
+   * Saves progress + checkpoint in one write: a restart continues from here. Pass the chunk's
+   * transaction so that its writes and its checkpoint commit together.
+   */
+  save(em?: EntityManager): Promise<void>;
+  recordFailures(failures: ItemFailure[], em?: EntityManager): Promise<void>;
   /** true once the worker is shutting down: stop at the next chunk boundary */
   stopping(): boolean;
 }

@@ -3,6 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { SpotifyNotConnectedError, SpotifyReauthRequiredError } from '../auth/auth.errors';
 import { SpotifyError, SpotifyRateLimitedError } from '../spotify/spotify.errors';
 import { PopularityUpdateHandler } from './popularity-update.handler';
+import { execute } from './song-enrichment.service';
 import { JobType, SpotifySyncJob } from './spotify-sync-job.entity';
 import { HandlerOutcome, ItemFailure, JobRunContext, PermanentJobError, SyncJobHandler } from './sync-job.context';
 import { TrackSyncHandler } from './track-sync.handler';
@@ -96,16 +97,17 @@ export class SyncJobRunner {
       checkpoint,
       progress,
       stopping: () => this.shuttingDown,
-      save: () =>
-        this.update(em, job.id, 'progress_total = ?, progress_done = ?, progress_failed = ?, checkpoint = ?::jsonb', [
+      save: (tx = em) =>
+        this.update(tx, job.id, 'progress_total = ?, progress_done = ?, progress_failed = ?, checkpoint = ?::jsonb', [
           progress.total,
           progress.done,
           progress.failed,
           JSON.stringify(checkpoint),
         ]),
-      recordFailures: async (failures: ItemFailure[]) => {
+      recordFailures: async (failures: ItemFailure[], tx = em) => {
         if (!failures.length) return;
-        await em.getConnection().execute(
+        await execute(
+          tx,
           `INSERT INTO spotify_sync_job_failures (job_id, item_id, reason)
            SELECT ?::uuid, v.item_id, v.reason FROM jsonb_to_recordset(?::jsonb) AS v(item_id varchar, reason text)
            ON CONFLICT (job_id, item_id) DO UPDATE SET reason = EXCLUDED.reason`,
@@ -154,10 +156,7 @@ export class SyncJobRunner {
   }
 
   private async update(em: EntityManager, jobId: string, assignments: string, params: unknown[] = []): Promise<void> {
-    await em.getConnection().execute(`UPDATE spotify_sync_jobs SET ${assignments}, updated_at = ${NOW} WHERE id = ?`, [
-      ...params,
-      jobId,
-    ]);
+    await execute(em, `UPDATE spotify_sync_jobs SET ${assignments}, updated_at = ${NOW} WHERE id = ?`, [...params, jobId]);
   }
 }
 

@@ -4,7 +4,7 @@ import { SpotifyTokenService } from '../auth/spotify-token.service';
 import { SpotifyClient } from '../spotify/spotify.client';
 import { SpotifyUnauthorizedError } from '../spotify/spotify.errors';
 import type { SpotifySavedTracksPage, SpotifyTrack } from '../spotify/spotify.types';
-import { SongEnrichmentService } from './song-enrichment.service';
+import { execute, SongEnrichmentService } from './song-enrichment.service';
 import type { HandlerOutcome, JobRunContext, SyncJobHandler } from './sync-job.context';
 
 const clip = (text: string, max = 500) => (text.length > max ? text.slice(0, max) : text);
@@ -48,21 +48,24 @@ export class UserLibraryHandler implements SyncJobHandler {
         return { kind: 'completed', resultMessage: 'Library unchanged since the last import' };
       }
       const items = page.items.filter((item) => item.track?.id);
-      const songIds = await this.upsertSongs(ctx.em, items.map((item) => item.track));
-      await this.enrichment.writeTracks(ctx.em, items.map((item) => ({ songId: songIds.get(item.track.id)!, track: item.track })));
-      const featuresNote = await this.enrichment.syncAudioFeatures(
-        ctx.em,
-        items.map((item) => ({ id: songIds.get(item.track.id)!, spotifyTrackId: item.track.id })),
-      );
-      if (featuresNote) ctx.checkpoint.note = `Audio features not stored: ${featuresNote}`;
-      await this.recordSaved(ctx.em, userId, items.map((i) => ({ trackId: i.track.id, songId: songIds.get(i.track.id)!, addedAt: i.addedAt })), runStart);
-      ctx.progress.done += items.length;
-      ctx.checkpoint.offset = offset + page.items.length;
-      await ctx.save();
+      // keyed by track id for now; the song ids are known once the songs are written
+      const features = await this.enrichment.fetchAudioFeatures(items.map((i) => ({ id: i.track.id, spotifyTrackId: i.track.id })));
+      if (features.unavailable) ctx.checkpoint.note = `Audio features not stored: ${features.unavailable}`;
+      // the page's songs, saves and checkpoint commit together
+      await ctx.em.transactional(async (tx) => {
+        const songIds = await this.upsertSongs(tx, items.map((item) => item.track));
+        await this.enrichment.writePageTracks(tx, items.map((item) => ({ songId: songIds.get(item.track.id)!, track: item.track })));
+        await this.enrichment.writeAudioFeatures(tx, features.updates.map((u) => ({ ...u, id: songIds.get(u.id as string) })));
+        await this.recordSaved(tx, userId, items.map((i) => ({ trackId: i.track.id, songId: songIds.get(i.track.id)!, addedAt: i.addedAt })), runStart);
+        ctx.progress.done += items.length;
+        ctx.checkpoint.offset = offset + page.items.length;
+        await ctx.save(tx);
+      });
       if (!page.next || page.items.length === 0) break;
     }
 
-    const removed = await ctx.em.getConnection().execute<{ n: number }[]>(
+    const removed = await execute<{ n: number }[]>(
+      ctx.em,
       `WITH gone AS (
          UPDATE spotify_saved_tracks SET removed_at = now() AT TIME ZONE 'UTC'
           WHERE user_id = ? AND removed_at IS NULL AND last_seen_at < ?::timestamp RETURNING 1)
@@ -77,7 +80,8 @@ export class UserLibraryHandler implements SyncJobHandler {
   /** Same count and same newest save as the stored library: nothing to import. */
   private async unchanged(em: EntityManager, userId: string, page: SpotifySavedTracksPage): Promise<boolean> {
     const first = page.items[0];
-    const [stored] = await em.getConnection().execute<{ n: number; newest_track: string | null; newest_at: Date | null }[]>(
+    const [stored] = await execute<{ n: number; newest_track: string | null; newest_at: Date | null }[]>(
+      em,
       `SELECT count(*)::int AS n,
               (array_agg(spotify_track_id ORDER BY added_at DESC, spotify_track_id))[1] AS newest_track,
               max(added_at) AS newest_at
@@ -92,8 +96,8 @@ export class UserLibraryHandler implements SyncJobHandler {
   private async upsertSongs(em: EntityManager, tracks: SpotifyTrack[]): Promise<Map<string, string>> {
     const ids = new Map<string, string>();
     if (!tracks.length) return ids;
-    const connection = em.getConnection();
-    const linked = await connection.execute<{ id: string; spotify_track_id: string }[]>(
+    const sql = <T>(text: string, params: unknown[]) => execute<T>(em, text, params);
+    const linked = await sql<{ id: string; spotify_track_id: string }[]>(
       'SELECT id, spotify_track_id FROM songs WHERE spotify_track_id = ANY(?::varchar[])',
       [`{${tracks.map((t) => t.id).join(',')}}`],
     );
@@ -101,7 +105,7 @@ export class UserLibraryHandler implements SyncJobHandler {
 
     const unlinked = tracks.filter((t) => !ids.has(t.id) && t.isrc);
     if (unlinked.length) {
-      const byIsrc = await connection.execute<{ id: string; isrc: string }[]>(
+      const byIsrc = await sql<{ id: string; isrc: string }[]>(
         `SELECT DISTINCT ON (isrc) id, isrc FROM songs
           WHERE isrc = ANY(?::varchar[]) AND spotify_track_id IS NULL ORDER BY isrc, created_at, id`,
         [`{${unlinked.map((t) => t.isrc).join(',')}}`],
@@ -112,7 +116,7 @@ export class UserLibraryHandler implements SyncJobHandler {
       const seen = new Set<string>();
       const unique = links.filter((l) => !seen.has(l.id) && seen.add(l.id));
       if (unique.length) {
-        await connection.execute(
+        await sql(
           `UPDATE songs s SET spotify_track_id = v.track, spotify_track_gone_at = NULL, updated_at = now() AT TIME ZONE 'UTC'
              FROM jsonb_to_recordset(?::jsonb) AS v(id uuid, track varchar)
             WHERE s.id = v.id AND s.spotify_track_id IS NULL`,
@@ -133,14 +137,14 @@ export class UserLibraryHandler implements SyncJobHandler {
         spotify_track_id: t.id,
       }));
       // a concurrent import may have created some: DO NOTHING, then read every id back
-      await connection.execute(
+      await sql(
         `INSERT INTO songs (title, artist, album, duration_ms, isrc, spotify_track_id)
          SELECT title, artist, album, duration_ms, isrc, spotify_track_id
            FROM jsonb_to_recordset(?::jsonb) AS v(title varchar, artist varchar, album varchar, duration_ms int, isrc varchar, spotify_track_id varchar)
          ON CONFLICT (spotify_track_id) DO NOTHING`,
         [JSON.stringify(rows)],
       );
-      const created = await connection.execute<{ id: string; spotify_track_id: string }[]>(
+      const created = await sql<{ id: string; spotify_track_id: string }[]>(
         'SELECT id, spotify_track_id FROM songs WHERE spotify_track_id = ANY(?::varchar[])',
         [`{${fresh.map((t) => t.id).join(',')}}`],
       );
@@ -156,7 +160,8 @@ export class UserLibraryHandler implements SyncJobHandler {
     seenAt: string,
   ): Promise<void> {
     if (!saves.length) return;
-    await em.getConnection().execute(
+    await execute(
+      em,
       `INSERT INTO spotify_saved_tracks (user_id, spotify_track_id, song_id, added_at, last_seen_at, removed_at)
        SELECT ?::uuid, v.track_id, v.song_id, v.added_at, ?::timestamp, NULL
          FROM jsonb_to_recordset(?::jsonb) AS v(track_id varchar, song_id uuid, added_at timestamp)
