@@ -3,6 +3,7 @@ import { UniqueConstraintViolationException, ForeignKeyConstraintViolationExcept
 import { STATUS_CODES } from 'node:http';
 import type { Response } from 'express';
 import { ErrorBody } from './error-body';
+import { SpotifyError, SpotifyRateLimitedError } from '../spotify/spotify.errors';
 import { InvalidInputException } from './validation';
 
 function body(statusCode: number, message: string, details?: ErrorBody['details']): ErrorBody {
@@ -34,6 +35,13 @@ export function toErrorBody(exception: unknown): ErrorBody {
           ? ((response as { message: string[] }).message.join('; '))
           : String((response as { message?: unknown }).message ?? exception.message);
     return body(exception.getStatus(), message);
+  }
+  if (exception instanceof SpotifyRateLimitedError) {
+    return body(503, `Spotify asked us to slow down; try again in ${Math.ceil(exception.retryAfterMs / 1000)} s`);
+  }
+  if (exception instanceof SpotifyError) {
+    // Spotify's own status is not ours: the request was fine, the upstream was not
+    return body(502, `Spotify could not answer this request: ${exception.message}`);
   }
   if (exception instanceof UniqueConstraintViolationException) {
     return body(409, 'Conflicts with an existing record');
@@ -67,6 +75,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
       this.logger.error({ err: exception }, 'Unhandled error');
     }
     if (response.headersSent) return;
+    if (exception instanceof SpotifyRateLimitedError) {
+      response.setHeader('Retry-After', String(Math.ceil(exception.retryAfterMs / 1000)));
+    }
     response.status(errorBody.statusCode).json(errorBody);
   }
 }
