@@ -2,6 +2,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
+import { documentApiKeyErrors } from './common/api-docs';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware';
 import { MetricsService } from './metrics/metrics.service';
 
@@ -15,7 +16,7 @@ export function setupApp(app: NestExpressApplication): void {
   app.useBodyParser('urlencoded', { limit: '1mb', extended: false });
   app.set('query parser', 'simple');
 
-  const document = SwaggerModule.createDocument(
+  const document = documentApiKeyErrors(SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('Spotify sync service')
@@ -26,7 +27,7 @@ export function setupApp(app: NestExpressApplication): void {
       .setVersion('1')
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An internal API key' }, 'api-key')
       .build(),
-  );
+  ));
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',
     swaggerOptions: { persistAuthorization: true },

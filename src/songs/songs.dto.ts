@@ -148,7 +148,8 @@ const toBoolean = ({ value }: { value: unknown }) =>
   value === 'true' || value === true ? true : value === 'false' || value === false ? false : value;
 
 export class ListSongsQuery {
-  @ApiPropertyOptional({ description: 'Matches title or artist, case-insensitive', example: 'queen' })
+  // optional filters carry no `example`: Swagger UI would pre-fill it and Try it out would filter silently
+  @ApiPropertyOptional({ description: 'Matches title or artist, case-insensitive, e.g. queen' })
   @IsOptional() @IsString() @Length(1, 200)
   q?: string;
 
@@ -168,7 +169,7 @@ export class ListSongsQuery {
   @IsOptional() @Transform(toBoolean) @IsIn([true, false], { message: 'audioFeaturesSynced must be true or false' })
   audioFeaturesSynced?: boolean;
 
-  @ApiPropertyOptional({ description: 'Songs synced before this time (never-synced songs excluded)', example: '2026-11-01T00:00:00Z' })
+  @ApiPropertyOptional({ description: 'Songs synced before this time (never-synced songs excluded), e.g. 2026-11-01T00:00:00Z' })
   @IsOptional() @IsISO8601({ strict: true })
   staleBefore?: string;
 
@@ -186,7 +187,7 @@ export class ListSongsQuery {
 }
 
 export class SongIdParam {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', example: '7d9f0c8e-3b1a-4c2e-9f4d-2a6b8c0e1f35' })
   @IsUUID()
   id!: string;
 }
@@ -198,29 +199,29 @@ export class SpotifyTrackIdParam {
 }
 
 export class SongResponse {
-  @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty() title!: string;
-  @ApiProperty() artist!: string;
-  @ApiProperty({ nullable: true, type: String }) album!: string | null;
-  @ApiProperty({ nullable: true, type: Number }) durationMs!: number | null;
-  @ApiProperty({ nullable: true, type: String }) isrc!: string | null;
-  @ApiProperty({ nullable: true, type: String }) spotifyTrackId!: string | null;
-  @ApiProperty({ nullable: true, type: Number }) spotifyPopularity!: number | null;
-  @ApiProperty({ nullable: true, type: String }) spotifyPreviewUrl!: string | null;
-  @ApiProperty({ nullable: true, type: String }) spotifyExternalUrl!: string | null;
-  @ApiProperty() audioFeaturesSynced!: boolean;
-  @ApiProperty({ nullable: true, type: String }) spotifyLastSync!: string | null;
-  @ApiProperty({ nullable: true, type: String }) lastPopularityUpdate!: string | null;
-  @ApiProperty({ nullable: true, type: Number }) energy!: number | null;
-  @ApiProperty({ nullable: true, type: Number }) danceability!: number | null;
-  @ApiProperty({ nullable: true, type: Number }) valence!: number | null;
-  @ApiProperty({ nullable: true, type: Number }) acousticness!: number | null;
-  @ApiProperty({ nullable: true, type: Number }) instrumentalness!: number | null;
-  @ApiProperty({ nullable: true, type: Number }) speechiness!: number | null;
-  @ApiProperty({ nullable: true, type: Number }) liveness!: number | null;
-  @ApiProperty({ nullable: true, type: Number }) loudness!: number | null;
-  @ApiProperty() createdAt!: string;
-  @ApiProperty() updatedAt!: string;
+  @ApiProperty({ format: 'uuid', example: '7d9f0c8e-3b1a-4c2e-9f4d-2a6b8c0e1f35' }) id!: string;
+  @ApiProperty({ example: 'Bohemian Rhapsody' }) title!: string;
+  @ApiProperty({ example: 'Queen' }) artist!: string;
+  @ApiProperty({ nullable: true, type: String, example: 'A Night at the Opera' }) album!: string | null;
+  @ApiProperty({ nullable: true, type: Number, example: 354_320 }) durationMs!: number | null;
+  @ApiProperty({ nullable: true, type: String, example: 'GBUM71029604' }) isrc!: string | null;
+  @ApiProperty({ nullable: true, type: String, example: '4u7EnebtmKWzUH433cf5Qv' }) spotifyTrackId!: string | null;
+  @ApiProperty({ nullable: true, type: Number, example: 83 }) spotifyPopularity!: number | null;
+  @ApiProperty({ nullable: true, type: String, example: null, description: 'Often null: Spotify rarely provides previews now' }) spotifyPreviewUrl!: string | null;
+  @ApiProperty({ nullable: true, type: String, example: 'https://open.spotify.com/track/4u7EnebtmKWzUH433cf5Qv' }) spotifyExternalUrl!: string | null;
+  @ApiProperty({ example: true }) audioFeaturesSynced!: boolean;
+  @ApiProperty({ nullable: true, type: String, example: '2026-11-20T08:15:00.000Z' }) spotifyLastSync!: string | null;
+  @ApiProperty({ nullable: true, type: String, example: '2026-11-20T08:15:00.000Z' }) lastPopularityUpdate!: string | null;
+  @ApiProperty({ nullable: true, type: Number, example: 0.41 }) energy!: number | null;
+  @ApiProperty({ nullable: true, type: Number, example: 0.39 }) danceability!: number | null;
+  @ApiProperty({ nullable: true, type: Number, example: 0.22 }) valence!: number | null;
+  @ApiProperty({ nullable: true, type: Number, example: 0.288 }) acousticness!: number | null;
+  @ApiProperty({ nullable: true, type: Number, example: 0 }) instrumentalness!: number | null;
+  @ApiProperty({ nullable: true, type: Number, example: 0.05 }) speechiness!: number | null;
+  @ApiProperty({ nullable: true, type: Number, example: 0.24 }) liveness!: number | null;
+  @ApiProperty({ nullable: true, type: Number, example: -9.96 }) loudness!: number | null;
+  @ApiProperty({ example: '2026-11-01T10:00:00.000Z' }) createdAt!: string;
+  @ApiProperty({ example: '2026-11-20T08:15:00.000Z' }) updatedAt!: string;
 
   static from(song: Song): SongResponse {
     const iso = (d?: Date | null) => (d ? d.toISOString() : null);
@@ -255,5 +256,6 @@ export class SongResponse {
 
 export class SongPage {
   @ApiProperty({ type: [SongResponse] }) items!: SongResponse[];
-  @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
+  @ApiProperty({ nullable: true, type: String, example: null, description: 'Pass as cursor for the next page; null on the last one' })
+  nextCursor!: string | null;
 }

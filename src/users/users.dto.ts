@@ -3,7 +3,7 @@ import { IsEmail, IsOptional, IsString, IsUUID, Length } from 'class-validator';
 import type { User } from './user.entity';
 
 export class CreateUserDto {
-  @ApiPropertyOptional({ format: 'uuid', description: 'Chosen by the caller; generated when absent' })
+  @ApiPropertyOptional({ format: 'uuid', description: 'Chosen by the caller; generated when absent', example: '2c5e8a1f-6d3b-4f7a-8e9c-0b1d2f3a4c5e' })
   @IsOptional()
   @IsUUID()
   id?: string;
@@ -22,17 +22,17 @@ export class CreateUserDto {
 }
 
 export class UserIdParam {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', example: '2c5e8a1f-6d3b-4f7a-8e9c-0b1d2f3a4c5e' })
   @IsUUID()
   id!: string;
 }
 
 export class UserResponse {
-  @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty({ nullable: true, type: String }) email!: string | null;
-  @ApiProperty({ nullable: true, type: String }) displayName!: string | null;
-  @ApiProperty() createdAt!: string;
-  @ApiProperty() updatedAt!: string;
+  @ApiProperty({ format: 'uuid', example: '2c5e8a1f-6d3b-4f7a-8e9c-0b1d2f3a4c5e' }) id!: string;
+  @ApiProperty({ nullable: true, type: String, example: 'ada@example.com' }) email!: string | null;
+  @ApiProperty({ nullable: true, type: String, example: 'Ada Lovelace' }) displayName!: string | null;
+  @ApiProperty({ example: '2026-11-01T10:00:00.000Z' }) createdAt!: string;
+  @ApiProperty({ example: '2026-11-01T10:00:00.000Z' }) updatedAt!: string;
 
   static from(user: User): UserResponse {
     return {
