@@ -4,6 +4,7 @@ import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { AuthModule } from './auth/auth.module';
 import { ApiKeyGuard } from './common/api-key.guard';
+import { WorkerRoutesGuard } from './common/worker-routes.guard';
 import { HttpDrain } from './common/graceful-shutdown';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { createValidationPipe } from './common/validation';
@@ -39,6 +40,7 @@ export class AppModule {
         JobsModule.forRoot(config.role),
       ],
       providers: [
+        ...(config.role === 'worker' ? [{ provide: APP_GUARD, useClass: WorkerRoutesGuard }] : []),
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: HttpExceptionFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },

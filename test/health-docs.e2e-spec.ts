@@ -28,6 +28,9 @@ describe('health and API docs', () => {
   it('marks a worker not ready while Redis is down', async () => {
     const worker = await createTestApp('health_worker', { APP_ROLE: 'worker', REDIS_URL: 'redis://127.0.0.1:1' }, t.db);
     try {
+      // a worker serves health and metrics only
+      await worker.api().get('/v1/songs').expect(404);
+      await worker.http().get('/health/live').expect(200);
       const ready = await worker.http().get('/health/ready').expect(503);
       expect(ready.body).toMatchObject({ statusCode: 503, error: 'Service Unavailable' });
       expect(ready.body.message).toMatch(/^Not ready: redis \(Redis unreachable/);
