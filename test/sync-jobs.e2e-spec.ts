@@ -67,6 +67,10 @@ describe('sync jobs API and track_sync / popularity_update', () => {
       expect(await endpointCount(sandbox, 'GET /v1/audio-features')).toBe(2);
       expect(await endpointCount(sandbox, 'GET /v1/tracks/{id}')).toBe(0);
 
+      const metrics = await t.http().get('/metrics').expect(200);
+      expect(metrics.text).toMatch(/sync_jobs_total\{[^}]*type="track_sync"[^}]*outcome="completed"[^}]*\} [1-9]/);
+      expect(metrics.text).toMatch(/queue="spotify-sync"/);
+
       // nothing is stale now: a second run has nothing to do and sends nothing
       const again = await t.api().post('/v1/sync-jobs').send({ type: 'track_sync' }).expect(202);
       expect(await waitForJob(t, again.body.id)).toMatchObject({ status: 'completed', progress: { total: 0, done: 0, failed: 0 } });

@@ -2,6 +2,7 @@ import { InjectQueue } from '@nestjs/bull';
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import type { Job, Queue } from 'bull';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { MetricsService } from '../metrics/metrics.service';
 import { SYNC_QUEUE, SyncQueuePayload, syncJobOptions } from './jobs.constants';
 
 /** Bull behind one small class, so a move to BullMQ touches this folder only. */
@@ -12,10 +13,16 @@ export class SyncJobQueue implements OnApplicationShutdown {
   constructor(
     @InjectQueue(SYNC_QUEUE) private readonly queue: Queue<SyncQueuePayload>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    metrics: MetricsService,
   ) {
     // connection errors: Bull reconnects on its own and readiness reports the outage
     this.queue.on('error', (error) => this.logger.warn({ err: error.message }, 'Queue error'));
+    this.unregisterDepth = metrics.registerQueueDepth(async () =>
+      Object.entries(await this.depth()).map(([state, count]) => ({ queue: SYNC_QUEUE, state, count })),
+    );
   }
+
+  private readonly unregisterDepth: () => void;
 
   /**
    * Queues a job row; false when Redis did not answer in time. Never hangs on a dead Redis:
@@ -66,6 +73,7 @@ export class SyncJobQueue implements OnApplicationShutdown {
   }
 
   onApplicationShutdown(): Promise<void> {
+    this.unregisterDepth();
     return this.close();
   }
 

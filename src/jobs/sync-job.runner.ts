@@ -1,6 +1,7 @@
 import { EntityManager, MikroORM, RequestContext } from '@mikro-orm/postgresql';
 import { Injectable, Logger } from '@nestjs/common';
 import { SpotifyNotConnectedError, SpotifyReauthRequiredError } from '../auth/auth.errors';
+import { MetricsService } from '../metrics/metrics.service';
 import { SpotifyError, SpotifyRateLimitedError } from '../spotify/spotify.errors';
 import { PopularityUpdateHandler } from './popularity-update.handler';
 import { execute } from './song-enrichment.service';
@@ -28,6 +29,7 @@ export class SyncJobRunner {
 
   constructor(
     private readonly orm: MikroORM,
+    private readonly metrics: MetricsService,
     trackSync: TrackSyncHandler,
     popularity: PopularityUpdateHandler,
     library: UserLibraryHandler,
@@ -61,6 +63,7 @@ export class SyncJobRunner {
     }
     if (outcome.kind === 'interrupted') {
       await this.update(em, jobId, `status = 'pending'`);
+      this.metrics.recordJob(job.jobType, 'delayed');
       this.logger.log(log, 'Sync job stopped at a checkpoint for shutdown; it will continue');
       return 'finished';
     }
@@ -68,6 +71,7 @@ export class SyncJobRunner {
     await this.update(em, jobId, `status = 'completed', completed_at = ${NOW}, error_message = NULL, result_message = ?`, [
       outcome.resultMessage ?? null,
     ]);
+    this.metrics.recordJob(job.jobType, 'completed');
     this.logger.log({ ...log, done: ctx.progress.done, failed: ctx.progress.failed }, 'Sync job completed');
     return 'finished';
   }
@@ -131,11 +135,13 @@ export class SyncJobRunner {
         runAfter,
         `Delayed by Spotify until ${runAfter.toISOString()}: ${message}`,
       ]);
+      this.metrics.recordJob(job.jobType, 'delayed');
       this.logger.warn(log, 'Sync job delayed by a Spotify rate limit');
       return 'finished';
     }
     if (isPermanent(error)) {
       await this.fail(em, job.id, message);
+      this.metrics.recordJob(job.jobType, 'failed');
       this.logger.warn(log, 'Sync job failed');
       return 'finished';
     }
@@ -143,10 +149,12 @@ export class SyncJobRunner {
       await this.update(em, job.id, `status = 'pending', error_message = ?, retry_count = COALESCE(retry_count, 0) + 1`, [
         `Attempt ${attempt.made + 1} of ${attempt.max} failed, retrying: ${message}`,
       ]);
+      this.metrics.recordJob(job.jobType, 'retried');
       this.logger.warn(log, 'Sync job attempt failed; retrying');
       return 'retry';
     }
     await this.fail(em, job.id, `${message} (gave up after ${attempt.max} attempts)`);
+    this.metrics.recordJob(job.jobType, 'failed');
     this.logger.error(log, 'Sync job failed after its last attempt');
     return 'finished';
   }
