@@ -95,8 +95,13 @@ describe('sync jobs under failure', () => {
       db = await createMigratedDatabase('workers');
       api = await createTestApp('workers_api', { ...sandboxEnv(sandbox), ...FAST_JOBS_ENV, APP_ROLE: 'api', REDIS_KEY_PREFIX: prefix }, db);
     });
+    afterEach(async () => {
+      for (const worker of workers.splice(0)) {
+        worker.child.kill('SIGKILL');
+        await worker.exited;
+      }
+    });
     afterAll(async () => {
-      for (const worker of workers) worker.child.kill('SIGKILL');
       await api.close();
       await db.drop();
     });
@@ -120,6 +125,27 @@ describe('sync jobs under failure', () => {
         'SELECT count(*)::int AS songs, count(spotify_last_sync)::int AS synced FROM songs',
       );
       expect(counts).toEqual({ songs: 200, synced: 200 });
+      await sandbox.admin.configure({ latencyMs: 0 });
+    }, 180_000);
+
+    it('on SIGTERM a worker stops its job at a checkpoint and exits 0; another worker finishes it', async () => {
+      await query(db.url, 'UPDATE songs SET spotify_last_sync = NULL');
+      await sandbox.admin.configure({ latencyMs: 40 });
+      const worker = await startWorker();
+      const created = await api.api().post('/v1/sync-jobs').send({ type: 'track_sync' }).expect(202);
+      await waitForJob(api, created.body.id, (job) => job.progress.done >= 40, 60_000);
+      const stoppedAt = Date.now();
+      worker.child.kill('SIGTERM');
+      const exit = await worker.exited;
+      expect(exit).toEqual({ code: 0, signal: null });
+      expect(Date.now() - stoppedAt).toBeLessThan(15_000);
+      const paused = (await api.api().get(`/v1/sync-jobs/${created.body.id}`).expect(200)).body;
+      expect(paused.status).toBe('pending');
+      expect(paused.progress.done).toBeLessThan(200);
+
+      await startWorker();
+      const job = await waitForJob(api, created.body.id, undefined, 90_000);
+      expect(job).toMatchObject({ status: 'completed', retryCount: 0, progress: { total: 200, done: 200, failed: 0 } });
       await sandbox.admin.configure({ latencyMs: 0 });
     }, 180_000);
 

@@ -125,8 +125,8 @@ export function parseEnv(env: Env) {
       concurrency: integer(env, 'JOB_CONCURRENCY', 2, 1, 50),
       chunkSize: integer(env, 'JOB_CHUNK_SIZE', 500, 1, 5_000),
       enqueueTimeoutMs: integer(env, 'JOB_ENQUEUE_TIMEOUT_MS', 1_500, 50, 60_000),
-      // within Kubernetes' terminationGracePeriodSeconds (30 s by default)
-      shutdownGraceMs: integer(env, 'JOB_SHUTDOWN_GRACE_MS', 20_000, 0, 600_000),
+      // inside the process's 20 s shutdown budget (src/common/graceful-shutdown.ts)
+      shutdownGraceMs: integer(env, 'JOB_SHUTDOWN_GRACE_MS', 15_000, 0, 600_000),
     },
     spotify: {
       clientId: required(env, 'SPOTIFY_CLIENT_ID'),
