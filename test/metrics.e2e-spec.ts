@@ -86,20 +86,20 @@ describe('/metrics', () => {
     const metrics = t.app.get(MetricsService);
     let waiting = 3;
     const unregister = metrics.registerQueueDepth(async () => [
-      { queue: 'spotify-sync', state: 'waiting', count: waiting },
-      { queue: 'spotify-sync', state: 'active', count: 1 },
+      { queue: 'test-queue', state: 'waiting', count: waiting },
+      { queue: 'test-queue', state: 'active', count: 1 },
     ]);
     const unregisterBroken = metrics.registerQueueDepth(() => Promise.reject(new Error('Redis is down')));
     try {
-      expect(sample(await scrape(), 'sync_queue_depth', { queue: 'spotify-sync', state: 'waiting' })).toBe(3);
+      expect(sample(await scrape(), 'sync_queue_depth', { queue: 'test-queue', state: 'waiting' })).toBe(3);
       waiting = 7;
       const text = await scrape();
-      expect(sample(text, 'sync_queue_depth', { queue: 'spotify-sync', state: 'waiting' })).toBe(7);
-      expect(sample(text, 'sync_queue_depth', { queue: 'spotify-sync', state: 'active' })).toBe(1);
+      expect(sample(text, 'sync_queue_depth', { queue: 'test-queue', state: 'waiting' })).toBe(7);
+      expect(sample(text, 'sync_queue_depth', { queue: 'test-queue', state: 'active' })).toBe(1);
     } finally {
       unregister();
       unregisterBroken();
     }
-    expect(sample(await scrape(), 'sync_queue_depth', { queue: 'spotify-sync' })).toBeUndefined();
+    expect(sample(await scrape(), 'sync_queue_depth', { queue: 'test-queue' })).toBeUndefined();
   });
 });
