@@ -77,6 +77,24 @@ describe('sync jobs API and track_sync / popularity_update', () => {
       expect(await endpointCount(sandbox, 'GET /v1/tracks')).toBe(3);
     });
 
+    it('updates only popularity in popularity_update, for songs whose popularity is stale', async () => {
+      const tracks = await seedLinkedSongs(t, sandbox, 60, 760);
+      await query(t.db.url, `UPDATE songs SET last_popularity_update = now() - interval '2 days' WHERE spotify_track_id = $1`, [tracks[0].id]);
+      await query(t.db.url, `UPDATE songs SET last_popularity_update = now(), spotify_popularity = 1 WHERE spotify_track_id = $1`, [tracks[1].id]);
+      await sandbox.admin.reset();
+      const before = (await query<{ n: number }>(t.db.url, 'SELECT count(*)::int AS n FROM songs WHERE spotify_track_id IS NOT NULL AND spotify_track_gone_at IS NULL AND (last_popularity_update IS NULL OR last_popularity_update < now() - interval \'24 hours\')'))[0].n;
+      const created = await t.api().post('/v1/sync-jobs').send({ type: 'popularity_update' }).expect(202);
+      const job = await waitForJob(t, created.body.id);
+      expect(job).toMatchObject({ status: 'completed', progress: { total: before, done: before, failed: 0 } });
+      const { body: stale } = await t.api().get(`/v1/songs/by-spotify-id/${tracks[0].id}`).expect(200);
+      expect(stale).toMatchObject({ spotifyPopularity: tracks[0].popularity, spotifyLastSync: null, energy: null, spotifyExternalUrl: null });
+      const { body: fresh } = await t.api().get(`/v1/songs/by-spotify-id/${tracks[1].id}`).expect(200);
+      expect(fresh.spotifyPopularity).toBe(1); // updated today: left alone
+      expect(await endpointCount(sandbox, 'GET /v1/audio-features')).toBe(0);
+      // out of the later tests' stale sets
+      await query(t.db.url, 'DELETE FROM songs WHERE spotify_track_id = ANY($1)', [tracks.map((x) => x.id)]);
+    });
+
     it('dedupes identical jobs, also under concurrent requests, and tells different ones apart', async () => {
       const [track] = await seedLinkedSongs(t, sandbox, 1, 200);
       const { body: song } = await t.api().get(`/v1/songs/by-spotify-id/${track.id}`).expect(200);

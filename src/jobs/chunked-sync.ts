@@ -1,7 +1,10 @@
 import type { CapabilitiesReport } from '../spotify/spotify.types';
 import { AUDIO_FEATURES_BATCH_SIZE, TRACKS_BATCH_SIZE } from '../spotify/spotify.types';
-import type { LinkedSong, SongEnrichmentService } from './song-enrichment.service';
+import { parseIsoDuration } from './iso-duration';
+import { execute, type LinkedSong, type SongEnrichmentService } from './song-enrichment.service';
 import type { HandlerOutcome, JobRunContext } from './sync-job.context';
+
+export const NO_POPULARITY = 'Spotify gives no popularity to this app (development access tier); nothing to update';
 
 /** Requests a chunk of n songs costs in this tier (tracks, then audio features where they exist). */
 export function requestCost(n: number, report: CapabilitiesReport, withFeatures: boolean): number {
@@ -70,8 +73,47 @@ export async function runChunkedSync(
     });
     if (result.audioFeaturesUnavailable) notes.add(`Audio features not stored: ${result.audioFeaturesUnavailable}`);
     if (options.mode === 'popularity' && result.popularityMissing) {
-      return { kind: 'completed', resultMessage: 'Spotify returned no popularity (development access tier); nothing to update' };
+      return { kind: 'completed', resultMessage: NO_POPULARITY };
     }
   }
   return { kind: 'completed', resultMessage: notes.size ? [...notes].join('; ') : undefined };
+}
+
+export interface StaleSyncOptions {
+  mode: 'full' | 'popularity';
+  /** the column that says how fresh a song is: spotify_last_sync or last_popularity_update */
+  column: 'spotify_last_sync' | 'last_popularity_update';
+  staleAfter: string;
+  chunkSize: number;
+  report(): Promise<CapabilitiesReport>;
+}
+
+/**
+ * Every linked song whose `column` is empty or older than the cutoff, stalest first. The cutoff is
+ * fixed when the run starts (kept in the checkpoint), and a synced song's fresh time passes it, so
+ * each chunk is simply the next stalest: no offset to lose on a restart.
+ */
+export async function runStaleSync(ctx: JobRunContext, enrichment: SongEnrichmentService, options: StaleSyncOptions): Promise<HandlerOutcome> {
+  ctx.checkpoint.cutoff ??= new Date(Date.now() - (parseIsoDuration(options.staleAfter) ?? 0)).toISOString();
+  const cutoff = String(ctx.checkpoint.cutoff);
+  const where = `spotify_track_id IS NOT NULL AND spotify_track_gone_at IS NULL
+                 AND (${options.column} IS NULL OR ${options.column} < ?::timestamp)`;
+  if (ctx.progress.total === null) {
+    const [{ n }] = await execute<{ n: number }[]>(ctx.em, `SELECT count(*)::int AS n FROM songs WHERE ${where}`, [cutoff]);
+    ctx.progress.total = n;
+    await ctx.save();
+  }
+  return runChunkedSync(ctx, enrichment, {
+    mode: options.mode,
+    chunkSize: options.chunkSize,
+    report: options.report,
+    nextChunk: async (limit) =>
+      (
+        await execute<{ id: string; spotify_track_id: string }[]>(
+          ctx.em,
+          `SELECT id, spotify_track_id FROM songs WHERE ${where} ORDER BY ${options.column} ASC NULLS FIRST, id LIMIT ?`,
+          [cutoff, limit],
+        )
+      ).map((row) => ({ id: row.id, spotifyTrackId: row.spotify_track_id })),
+  });
 }
