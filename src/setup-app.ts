@@ -10,7 +10,9 @@ import { MetricsService } from './metrics/metrics.service';
 export function setupApp(app: NestExpressApplication): void {
   app.useLogger(app.get(Logger));
   app.use(httpMetricsMiddleware(app.get(MetricsService)));
-  app.use(helmet());
+  // Swagger UI is also opened over plain http inside a cluster (port-forward, a Service name):
+  // upgrading its requests to https would break it there. TLS, where used, ends at the ingress.
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   // a full 1,000-song bulk upsert fits in 1 MB; larger bodies get 413
   app.useBodyParser('json', { limit: '1mb' });
   app.useBodyParser('urlencoded', { limit: '1mb', extended: false });

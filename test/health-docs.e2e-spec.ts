@@ -52,5 +52,8 @@ describe('health and API docs', () => {
   it('serves Swagger UI', async () => {
     const res = await t.http().get('/docs/').expect(200);
     expect(res.text).toContain('swagger-ui');
+    // usable over plain http inside a cluster too
+    expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(res.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
   });
 });
