@@ -133,8 +133,8 @@ describe('the OpenAPI document behind Swagger UI', () => {
   });
   afterAll(() => t.close());
 
-  it('fills in examples for the users, songs and health routes: path parameters, request bodies and answers', () => {
-    const covered = operations.filter(([, op]) => /^(UsersController|SongsController|HealthController)_/.test(op.operationId));
+  it('fills in examples for every business route: path parameters, request bodies and answers', () => {
+    const covered = operations.filter(([, op]) => /^(UsersController|SongsController|HealthController|SyncJobsController|SongSyncController|SpotifyCapabilitiesController|SpotifyConnectionController)_/.test(op.operationId));
     expect(covered.length).toBeGreaterThanOrEqual(12);
     const missing = covered.flatMap(([name, op]) => [
       ...(op.parameters ?? []).filter((p) => p.in === 'path' && p.example === undefined && p.schema?.example === undefined).map((p) => `${name} path ${p.name}`),

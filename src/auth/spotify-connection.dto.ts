@@ -2,10 +2,14 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { ConnectionSummary } from './spotify-connection.store';
 
 export class AuthorizeResponse {
-  @ApiProperty({ description: 'Send the user here; Spotify redirects back to /auth/spotify/callback' })
+  @ApiProperty({
+    description: 'Send the user here; Spotify redirects back to /auth/spotify/callback',
+    example:
+      'https://accounts.spotify.com/authorize?client_id=…&response_type=code&redirect_uri=…&scope=user-library-read&state=…&code_challenge=…&code_challenge_method=S256',
+  })
   authorizeUrl!: string;
 
-  @ApiProperty({ description: 'The URL (its state) cannot be used after this time' })
+  @ApiProperty({ description: 'The URL (its state) cannot be used after this time', example: '2026-11-27T20:10:00.000Z' })
   expiresAt!: string;
 }
 
@@ -13,13 +17,18 @@ export class SpotifyConnectionResponse {
   @ApiProperty({ description: 'True while a connection exists, whatever its status' })
   connected!: boolean;
 
-  @ApiPropertyOptional() spotifyUserId?: string;
-  @ApiPropertyOptional({ description: 'Scopes Spotify granted, space-separated' }) scope?: string;
-  @ApiPropertyOptional({ nullable: true, type: String, description: 'Null once the tokens were discarded (needs_reauth)' })
+  @ApiPropertyOptional({ example: 'wizzler' }) spotifyUserId?: string;
+  @ApiPropertyOptional({ description: 'Scopes Spotify granted, space-separated', example: 'user-library-read' }) scope?: string;
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    example: '2026-11-27T21:00:00.000Z',
+    description: 'Null once the tokens were discarded (needs_reauth)',
+  })
   tokenExpiresAt?: string | null;
-  @ApiPropertyOptional({ enum: ['active', 'needs_reauth'] }) status?: 'active' | 'needs_reauth';
-  @ApiPropertyOptional({ nullable: true, type: String }) statusReason?: string | null;
-  @ApiPropertyOptional({ description: "Consent time + 6 months: Spotify's refresh-token limit" })
+  @ApiPropertyOptional({ enum: ['active', 'needs_reauth'], example: 'active' }) status?: 'active' | 'needs_reauth';
+  @ApiPropertyOptional({ nullable: true, type: String, example: null }) statusReason?: string | null;
+  @ApiPropertyOptional({ description: "Consent time + 6 months: Spotify's refresh-token limit", example: '2027-05-27T20:00:00.000Z' })
   reauthorizeBy?: string;
 
   static from(connection: ConnectionSummary | null): SpotifyConnectionResponse {

@@ -14,10 +14,10 @@ export class LinkSongDto {
 }
 
 export class MatchResponse {
-  @ApiProperty() matched!: boolean;
-  @ApiPropertyOptional({ enum: ['isrc', 'search'] }) via?: 'isrc' | 'search';
-  @ApiPropertyOptional() score?: number;
-  @ApiPropertyOptional({ enum: ['no_candidate', 'only_excluded_versions', 'duration_mismatch', 'no_close_match'] })
+  @ApiProperty({ example: true }) matched!: boolean;
+  @ApiPropertyOptional({ enum: ['isrc', 'search'], example: 'isrc' }) via?: 'isrc' | 'search';
+  @ApiPropertyOptional({ example: 0.97 }) score?: number;
+  @ApiPropertyOptional({ enum: ['no_candidate', 'only_excluded_versions', 'duration_mismatch', 'no_close_match'], example: 'no_candidate' })
   reason?: string;
   @ApiPropertyOptional({ example: 'Only live or karaoke versions were found' }) detail?: string;
   @ApiProperty({ type: SongResponse }) song!: SongResponse;

@@ -10,6 +10,7 @@ export class CreateSyncJobDto {
 
   @ApiPropertyOptional({
     format: 'uuid',
+    example: '7d9f0c8e-3b1a-4c2e-9f4d-2a6b8c0e1f35',
     description: 'A song id for track_sync, a user id for user_library (always our UUIDs, never Spotify ids)',
   })
   @IsOptional()
@@ -50,33 +51,38 @@ export class ListSyncJobsQuery {
 }
 
 export class SyncJobIdParam {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', example: '8b1c2d3e-4f50-4a61-9b72-c83d94e5f601' })
   @IsUUID()
   id!: string;
 }
 
 export class SyncJobProgress {
-  @ApiProperty({ nullable: true, type: Number, description: 'null until known' }) total!: number | null;
-  @ApiProperty() done!: number;
-  @ApiProperty() failed!: number;
+  @ApiProperty({ nullable: true, type: Number, example: 1200, description: 'null until known' }) total!: number | null;
+  @ApiProperty({ example: 500 }) done!: number;
+  @ApiProperty({ example: 2 }) failed!: number;
 }
 
 export class SyncJobResponse {
-  @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty({ enum: JOB_TYPES }) type!: JobType;
-  @ApiProperty({ enum: JOB_STATUSES }) status!: JobStatus;
-  @ApiProperty({ nullable: true, type: String }) targetId!: string | null;
-  @ApiProperty({ nullable: true, type: Object }) parameters!: Record<string, unknown> | null;
+  @ApiProperty({ format: 'uuid', example: '8b1c2d3e-4f50-4a61-9b72-c83d94e5f601' }) id!: string;
+  @ApiProperty({ enum: JOB_TYPES, example: 'track_sync' }) type!: JobType;
+  @ApiProperty({ enum: JOB_STATUSES, example: 'running' }) status!: JobStatus;
+  @ApiProperty({ nullable: true, type: String, example: null }) targetId!: string | null;
+  @ApiProperty({ nullable: true, type: Object, example: { staleAfter: 'P7D' } }) parameters!: Record<string, unknown> | null;
   @ApiProperty({ type: SyncJobProgress }) progress!: SyncJobProgress;
-  @ApiProperty({ nullable: true, type: String }) startedAt!: string | null;
-  @ApiProperty({ nullable: true, type: String }) completedAt!: string | null;
-  @ApiProperty({ nullable: true, type: String }) errorMessage!: string | null;
-  @ApiProperty({ nullable: true, type: String, description: 'Why a completed job did less than asked, e.g. no popularity in this tier' })
+  @ApiProperty({ nullable: true, type: String, example: '2026-11-27T20:00:01.120Z' }) startedAt!: string | null;
+  @ApiProperty({ nullable: true, type: String, example: null }) completedAt!: string | null;
+  @ApiProperty({ nullable: true, type: String, example: null }) errorMessage!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: null,
+    description: 'Why a completed job did less than asked, e.g. no popularity in this tier',
+  })
   resultMessage!: string | null;
-  @ApiProperty({ nullable: true, type: String, description: 'A job delayed by a Spotify rate limit runs again after this' })
+  @ApiProperty({ nullable: true, type: String, example: null, description: 'A job delayed by a Spotify rate limit runs again after this' })
   runAfter!: string | null;
-  @ApiProperty() retryCount!: number;
-  @ApiProperty() createdAt!: string;
+  @ApiProperty({ example: 0 }) retryCount!: number;
+  @ApiProperty({ example: '2026-11-27T20:00:00.512Z' }) createdAt!: string;
 
   static from(job: SpotifySyncJob): SyncJobResponse {
     const iso = (d?: Date | null) => (d ? d.toISOString() : null);
@@ -100,10 +106,10 @@ export class SyncJobResponse {
 
 export class SyncJobPage {
   @ApiProperty({ type: [SyncJobResponse] }) items!: SyncJobResponse[];
-  @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
+  @ApiProperty({ nullable: true, type: String, example: null }) nextCursor!: string | null;
 }
 
 export class SyncJobFailureResponse {
-  @ApiProperty() itemId!: string;
-  @ApiProperty() reason!: string;
+  @ApiProperty({ example: '7d9f0c8e-3b1a-4c2e-9f4d-2a6b8c0e1f35' }) itemId!: string;
+  @ApiProperty({ example: 'Spotify does not know track 4u7EnebtmKWzUH433cf5Qv' }) reason!: string;
 }

@@ -20,6 +20,7 @@ export class CapabilityAvailabilityResponse {
 export class CapabilitiesResponse {
   @ApiProperty({
     enum: ['extended', 'development', 'unknown'],
+    example: 'development',
     description:
       'development once batch track fetches are known to be forbidden; extended once batch fetches and popularity are known to work',
   })
@@ -29,6 +30,7 @@ export class CapabilitiesResponse {
     type: String,
     format: 'date-time',
     nullable: true,
+    example: '2026-11-27T20:00:02.000Z',
     description: 'newest time anything was learnt; null before, and when SPOTIFY_ACCESS_TIER is set explicitly',
   })
   learnedAt!: string | null;
