@@ -66,6 +66,30 @@ describe('sync jobs under failure', () => {
     }
   });
 
+  it('delays a job past a QUOTA_EXCEEDED pause instead of holding a worker, then completes it', async () => {
+    const t = await createTestApp('quota_pause', { ...sandboxEnv(sandbox), ...FAST_JOBS_ENV, SPOTIFY_MAX_INLINE_WAIT_MS: '200' });
+    try {
+      await seedLinkedSongs(t, sandbox, 5, 50);
+      await sandbox.admin.configure({ quotaExceeded: { retryAfterSeconds: 2 } });
+      const created = await t.api().post('/v1/sync-jobs').send({ type: 'track_sync' }).expect(202);
+      const delayed = await waitForJob(t, created.body.id, (job) => job.runAfter !== null, 15_000);
+      expect(delayed.status).toBe('pending');
+      expect(delayed.resultMessage).toMatch(/quota/i);
+      await sandbox.admin.configure({ quotaExceeded: null });
+      const job = await waitForJob(t, created.body.id, undefined, 30_000);
+      expect(job).toMatchObject({ status: 'completed', progress: { done: 5, failed: 0 }, retryCount: 0 });
+      // nothing reached Spotify while the pause lasted
+      const log = await sandbox.admin.requests();
+      const quota = log.filter((entry) => entry.status === 429);
+      expect(quota.length).toBeGreaterThan(0);
+      const first = quota[0].at;
+      expect(log.filter((entry) => entry.at > first + 100 && entry.at < first + 1_900 && entry.endpoint.startsWith('GET /v1'))).toEqual([]);
+    } finally {
+      await t.close();
+      await sandbox.admin.reset();
+    }
+  });
+
   describe('with worker processes', () => {
     let db: TestDatabase;
     let api: TestApp;
