@@ -183,6 +183,9 @@ describe('sync jobs under failure', () => {
         await Promise.all(replicas.map((r) => r.app.get(SyncScheduler).enqueueStaleTrackSync(tick)));
         const rows = await query(db.url, `SELECT id FROM spotify_sync_jobs WHERE schedule_key = 'stale-track-sync@2026-11-27T06:00:00.000Z'`);
         expect(rows).toHaveLength(1);
+        // the next tick while that run is still active: the same job, no error
+        await replicas[0].app.get(SyncScheduler).enqueueStaleTrackSync(new Date('2026-11-27T12:00:00Z'));
+        expect(await query(db.url, `SELECT id FROM spotify_sync_jobs WHERE job_type = 'track_sync' AND status IN ('pending', 'running')`)).toHaveLength(1);
         await waitForJob(api, String(rows[0].id));
       } finally {
         for (const r of replicas) await r.close();

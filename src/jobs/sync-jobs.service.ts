@@ -4,7 +4,7 @@ import { decodeCursor, encodeCursor, fingerprint, Page } from '../common/cursor'
 import { Song } from '../songs/song.entity';
 import { SpotifyConnection } from '../users/spotify-connection.entity';
 import { User } from '../users/user.entity';
-import { SpotifySyncJob } from './spotify-sync-job.entity';
+import { JobStatus, SpotifySyncJob } from './spotify-sync-job.entity';
 import { SyncJobFailure } from './sync-job-failure.entity';
 import { SyncJobQueue } from './sync-job.queue';
 import { normaliseJobRequest, NormalisedJobRequest } from './sync-job-request';
@@ -33,10 +33,9 @@ export class SyncJobsService {
         await this.queue.enqueue(inserted.id);
         return { job: inserted, created: true };
       }
-      const existing = await this.em.fork().findOne(
-        SpotifySyncJob,
-        scheduleKey ? { scheduleKey } : { dedupeKey: request.dedupeKey, status: { $in: ['pending', 'running'] } },
-      );
+      // the same schedule tick fired elsewhere, or an identical job still pending/running
+      const active = { dedupeKey: request.dedupeKey, status: { $in: ['pending', 'running'] as JobStatus[] } };
+      const existing = await this.em.fork().findOne(SpotifySyncJob, scheduleKey ? { $or: [{ scheduleKey }, active] } : active);
       if (existing) return { job: existing, created: false };
       // the identical job finished between our insert and our read: try again
     }
