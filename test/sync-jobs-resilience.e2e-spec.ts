@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { RunningSandbox, startSandbox } from '../sandbox/sandbox-server';
+import { normaliseJobRequest } from '../src/jobs/sync-job-request';
 import { SyncScheduler } from '../src/jobs/sync-scheduler';
 import { ChildApp, freePort, startChildApp } from './helpers/child-app';
 import { createMigratedDatabase, TestDatabase } from './helpers/database';
@@ -183,10 +184,19 @@ describe('sync jobs under failure', () => {
         await Promise.all(replicas.map((r) => r.app.get(SyncScheduler).enqueueStaleTrackSync(tick)));
         const rows = await query(db.url, `SELECT id FROM spotify_sync_jobs WHERE schedule_key = 'stale-track-sync@2026-11-27T06:00:00.000Z'`);
         expect(rows).toHaveLength(1);
-        // the next tick while that run is still active: the same job, no error
-        await replicas[0].app.get(SyncScheduler).enqueueStaleTrackSync(new Date('2026-11-27T12:00:00Z'));
-        expect(await query(db.url, `SELECT id FROM spotify_sync_jobs WHERE job_type = 'track_sync' AND status IN ('pending', 'running')`)).toHaveLength(1);
         await waitForJob(api, String(rows[0].id));
+
+        // a tick while an identical run is still active (held back here by runAfter): that run, no error
+        const [active] = await query<{ id: string }>(
+          db.url,
+          `INSERT INTO spotify_sync_jobs (job_type, parameters, dedupe_key, run_after)
+           VALUES ('track_sync', $1, $2, now() + interval '1 hour') RETURNING id`,
+          [{ staleAfter: 'P7D' }, normaliseJobRequest('track_sync', null).dedupeKey],
+        );
+        await replicas[0].app.get(SyncScheduler).enqueueStaleTrackSync(new Date('2026-11-27T12:00:00Z'));
+        const later = await query(db.url, `SELECT id FROM spotify_sync_jobs WHERE schedule_key = 'stale-track-sync@2026-11-27T12:00:00.000Z'`);
+        expect(later).toEqual([]);
+        await api.api().post(`/v1/sync-jobs/${active.id}/cancel`).expect(200);
       } finally {
         for (const r of replicas) await r.close();
       }

@@ -98,7 +98,7 @@ describe('sync jobs API and track_sync / popularity_update', () => {
     it('dedupes identical jobs, also under concurrent requests, and tells different ones apart', async () => {
       const [track] = await seedLinkedSongs(t, sandbox, 1, 200);
       const { body: song } = await t.api().get(`/v1/songs/by-spotify-id/${track.id}`).expect(200);
-      await sandbox.admin.configure({ latencyMs: 300 }); // keep the first one busy
+      await sandbox.admin.configure({ latencyMs: 1_500 }); // keep the first one running while the others arrive
       const answers = await Promise.all(
         Array.from({ length: 10 }, () => t.api().post('/v1/sync-jobs').send({ type: 'track_sync', targetId: song.id })),
       );
