@@ -1,7 +1,8 @@
 import type { CapabilitiesReport } from '../spotify/spotify.types';
 import { AUDIO_FEATURES_BATCH_SIZE, TRACKS_BATCH_SIZE } from '../spotify/spotify.types';
 import { parseIsoDuration } from './iso-duration';
-import { execute, type LinkedSong, type SongEnrichmentService } from './song-enrichment.service';
+import type { LinkedSong, SongEnrichmentService } from './song-enrichment.service';
+import { execute } from './sql';
 import type { HandlerOutcome, JobRunContext } from './sync-job.context';
 
 export const NO_POPULARITY = 'Spotify gives no popularity to this app (development access tier); nothing to update';

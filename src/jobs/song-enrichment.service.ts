@@ -1,9 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
-import { roundFeature } from '../songs/songs.service';
-import { AUDIO_FEATURES } from '../songs/song.entity';
+import { AUDIO_FEATURES, AudioFeature, roundFeature } from '../songs/song.entity';
 import { SpotifyClient } from '../spotify/spotify.client';
 import type { SpotifyAudioFeatures, SpotifyTrack } from '../spotify/spotify.types';
+import { execute } from './sql';
 import type { ItemFailure } from './sync-job.context';
 
 export interface LinkedSong {
@@ -18,11 +18,6 @@ export interface FetchedChunk {
   audioFeaturesUnavailable: string | null;
 }
 
-/** Runs inside the EntityManager's transaction when it has one. */
-export function execute<T = unknown>(em: EntityManager, sql: string, params: unknown[] = []): Promise<T> {
-  return em.getConnection().execute(sql, params, 'all', em.getTransactionContext()) as Promise<T>;
-}
-
 export interface EnrichmentResult {
   done: number;
   failures: ItemFailure[];
@@ -31,22 +26,14 @@ export interface EnrichmentResult {
   audioFeaturesUnavailable: string | null;
 }
 
-interface SongUpdate {
+type SongUpdate = Partial<Record<AudioFeature, number>> & {
   id: string;
   popularity: number | null;
   preview_url: string | null;
   external_url: string | null;
   isrc: string | null;
   features: boolean;
-  energy?: number;
-  danceability?: number;
-  valence?: number;
-  acousticness?: number;
-  instrumentalness?: number;
-  speechiness?: number;
-  liveness?: number;
-  loudness?: number;
-}
+};
 
 /**
  * Fetches Spotify data for linked songs and writes it, each field on its own: a refused or
@@ -163,11 +150,8 @@ export class SongEnrichmentService {
 const FEATURE_COLUMNS = AUDIO_FEATURES.map((f) => `${f} numeric`).join(', ');
 const FEATURE_ASSIGNMENTS = AUDIO_FEATURES.map((f) => `${f} = v.${f}`).join(', ');
 
-function roundedFeatures(f: SpotifyAudioFeatures): Record<(typeof AUDIO_FEATURES)[number], number> {
-  return Object.fromEntries(AUDIO_FEATURES.map((name) => [name, roundFeature(name, f[name])])) as Record<
-    (typeof AUDIO_FEATURES)[number],
-    number
-  >;
+function roundedFeatures(f: SpotifyAudioFeatures): Record<AudioFeature, number> {
+  return Object.fromEntries(AUDIO_FEATURES.map((name) => [name, roundFeature(name, f[name])])) as Record<AudioFeature, number>;
 }
 
 function toUpdate(id: string, track: SpotifyTrack, features: SpotifyAudioFeatures | null, mode: 'full' | 'popularity'): SongUpdate {

@@ -4,7 +4,7 @@ import { SpotifyNotConnectedError, SpotifyReauthRequiredError } from '../auth/au
 import { MetricsService } from '../metrics/metrics.service';
 import { SpotifyError, SpotifyRateLimitedError } from '../spotify/spotify.errors';
 import { PopularityUpdateHandler } from './popularity-update.handler';
-import { execute } from './song-enrichment.service';
+import { execute } from './sql';
 import { JobType, SpotifySyncJob } from './spotify-sync-job.entity';
 import { HandlerOutcome, ItemFailure, JobRunContext, PermanentJobError, SyncJobHandler } from './sync-job.context';
 import { TrackSyncHandler } from './track-sync.handler';

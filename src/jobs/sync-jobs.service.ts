@@ -6,6 +6,7 @@ import { SpotifyConnection } from '../users/spotify-connection.entity';
 import { User } from '../users/user.entity';
 import { JobStatus, SpotifySyncJob } from './spotify-sync-job.entity';
 import { SyncJobFailure } from './sync-job-failure.entity';
+import { execute } from './sql';
 import { SyncJobQueue } from './sync-job.queue';
 import { normaliseJobRequest, NormalisedJobRequest } from './sync-job-request';
 import type { CreateSyncJobDto, ListSyncJobsQuery } from './sync-jobs.dto';
@@ -118,13 +119,12 @@ export class SyncJobsService {
 
   /** Deleting a user cancels their pending jobs (in the same transaction as the delete). */
   async cancelPendingForUser(userId: string, em: EntityManager): Promise<void> {
-    await em.getConnection().execute(
+    await execute(
+      em,
       `UPDATE spotify_sync_jobs SET status = 'cancelled', completed_at = now() AT TIME ZONE 'UTC',
               result_message = 'The user was deleted'
         WHERE target_id = ? AND job_type = 'user_library' AND status = 'pending'`,
       [userId],
-      'run',
-      em.getTransactionContext(),
     );
   }
 

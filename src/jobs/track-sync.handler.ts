@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { SpotifyCapabilitiesService } from '../spotify/spotify-capabilities.service';
 import { runChunkedSync, runStaleSync } from './chunked-sync';
-import { execute, SongEnrichmentService } from './song-enrichment.service';
+import { SongEnrichmentService } from './song-enrichment.service';
+import { execute } from './sql';
 import type { HandlerOutcome, JobRunContext, SyncJobHandler } from './sync-job.context';
 
 /**

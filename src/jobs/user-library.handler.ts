@@ -4,7 +4,8 @@ import { SpotifyTokenService } from '../auth/spotify-token.service';
 import { SpotifyClient } from '../spotify/spotify.client';
 import { SpotifyUnauthorizedError } from '../spotify/spotify.errors';
 import type { SpotifySavedTracksPage, SpotifyTrack } from '../spotify/spotify.types';
-import { execute, SongEnrichmentService } from './song-enrichment.service';
+import { SongEnrichmentService } from './song-enrichment.service';
+import { execute } from './sql';
 import type { HandlerOutcome, JobRunContext, SyncJobHandler } from './sync-job.context';
 
 const clip = (text: string, max = 500) => (text.length > max ? text.slice(0, max) : text);

@@ -6,6 +6,12 @@ export const BASE_FEATURES = ['energy', 'danceability', 'valence', 'acousticness
 export const AUDIO_FEATURES = [...BASE_FEATURES, 'speechiness', 'liveness', 'loudness'] as const;
 export type AudioFeature = (typeof AUDIO_FEATURES)[number];
 
+/** Rounds to the decimals the schema keeps: 3 for the five base features, 2 for the rest. */
+export function roundFeature(name: AudioFeature, value: number): number {
+  const scale = 10 ** ((BASE_FEATURES as readonly string[]).includes(name) ? 3 : 2);
+  return Math.round(value * scale) / scale;
+}
+
 const feature = (precision: number, scale: number) =>
   ({ type: new DecimalType('number'), precision, scale, nullable: true }) as const;
 

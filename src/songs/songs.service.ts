@@ -4,16 +4,9 @@ import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { Page } from '../common/cursor';
 import { flattenValidationErrors } from '../common/validation';
-import { AUDIO_FEATURES, BASE_FEATURES, Song } from './song.entity';
+import { AUDIO_FEATURES, roundFeature, Song } from './song.entity';
 import { SongColumns, SongRepository } from './song.repository';
 import { BulkUpsertResponse, CreateSongDto, ListSongsQuery, UpdateSongDto } from './songs.dto';
-
-const round = (value: number, decimals: number) => Math.round(value * 10 ** decimals) / 10 ** decimals;
-
-/** Decimal places the schema keeps: 3 for the five base features, 2 for the rest. */
-export function roundFeature(name: (typeof AUDIO_FEATURES)[number], value: number): number {
-  return round(value, (BASE_FEATURES as readonly string[]).includes(name) ? 3 : 2);
-}
 
 const COLUMN_BY_FIELD = {
   title: 'title',
