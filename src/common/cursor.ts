@@ -47,3 +47,24 @@ export interface Page<T> {
   items: T[];
   nextCursor: string | null;
 }
+
+/**
+ * A page from keyset rows fetched with limit + 1. Each row carries its sort value as
+ * `cursor_key` (text, so timestamps keep their microseconds); the extra row only says there is more.
+ */
+export function keysetPage<T>(
+  rows: Record<string, unknown>[],
+  query: Record<string, unknown> & { limit?: number },
+  toItem: (row: Record<string, unknown>) => T,
+): Page<T> {
+  const limit = query.limit ?? 50;
+  const pageRows = rows.slice(0, limit);
+  const last = pageRows[pageRows.length - 1];
+  return {
+    items: pageRows.map(({ cursor_key: _key, ...row }) => toItem(row)),
+    nextCursor:
+      rows.length > limit && last
+        ? encodeCursor({ f: fingerprint(query), k: [last.cursor_key as string | null, last.id as string] })
+        : null,
+  };
+}

@@ -1,6 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
-import { decodeCursor, encodeCursor, fingerprint, Page } from '../common/cursor';
+import { decodeCursor, fingerprint, keysetPage, Page } from '../common/cursor';
 import { Song } from '../songs/song.entity';
 import { SpotifyConnection } from '../users/spotify-connection.entity';
 import { User } from '../users/user.entity';
@@ -69,16 +69,8 @@ export class SyncJobsService {
       { column: 'created_at', order: 'desc' },
       { column: 'id', order: 'desc' },
     ]).limit(limit + 1);
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
     const em = this.em.fork();
-    return {
-      items: page.map(({ cursor_key: _key, ...row }) => em.map(SpotifySyncJob, row)),
-      nextCursor:
-        rows.length > limit && last
-          ? encodeCursor({ f: fingerprint({ ...query }), k: [last.cursor_key as string, last.id as string] })
-          : null,
-    };
+    return keysetPage(rows, { ...query }, (row) => em.map(SpotifySyncJob, row));
   }
 
   /** A failed job goes back to pending with its error cleared; retry_count counts it. */

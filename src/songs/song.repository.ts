@@ -1,6 +1,6 @@
 import { EntityRepository } from '@mikro-orm/postgresql';
 import type { Knex } from '@mikro-orm/postgresql';
-import { decodeCursor, encodeCursor, fingerprint, Page } from '../common/cursor';
+import { decodeCursor, fingerprint, keysetPage, Page } from '../common/cursor';
 import { AUDIO_FEATURES, Song } from './song.entity';
 import type { ListSongsQuery, SongSort } from './songs.dto';
 
@@ -71,18 +71,9 @@ export class SongRepository extends EntityRepository<Song> {
   }
 
   async list(query: ListSongsQuery): Promise<Page<Song>> {
-    const limit = query.limit ?? 50;
     const rows: Record<string, unknown>[] = await this.buildListQuery(query);
-    const hasMore = rows.length > limit;
-    const pageRows = rows.slice(0, limit);
-    const last = pageRows[pageRows.length - 1];
-    const nextCursor =
-      hasMore && last
-        ? encodeCursor({ f: fingerprint({ ...query }), k: [last.cursor_key as string | null, last.id as string] })
-        : null;
     const em = this.getEntityManager();
-    const items = pageRows.map(({ cursor_key: _key, ...row }) => em.map(Song, row));
-    return { items, nextCursor };
+    return keysetPage(rows, { ...query }, (row) => em.map(Song, row));
   }
 
   private whereAfter(qb: Knex.QueryBuilder, sort: SortSpec, value: string | number | null, id: string): void {
