@@ -104,7 +104,12 @@ export function completeDocument(document: OpenAPIObject): OpenAPIObject {
       if (secured) addError(operation, 401);
       if (hasPathParameters(path)) addError(operation, 404);
       if (operation.requestBody) addError(operation, 413);
-      for (const [status, description] of Object.entries(routeErrors)) addError(operation, Number(status), description);
+      for (const [status, description] of Object.entries(routeErrors)) {
+        // the route's own words beat a library's generic answer (terminus' 503)
+        const existing = operation.responses[status] as ResponseObject | undefined;
+        if (existing?.content?.['application/json']?.schema !== ERROR_SCHEMA) delete operation.responses[status];
+        addError(operation, Number(status), description);
+      }
       if (idempotent) {
         addError(operation, 409);
         addError(operation, 422);

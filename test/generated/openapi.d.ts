@@ -938,7 +938,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The Health Check is not successful */
+            /** @description Not ready: names the failing dependency */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -948,7 +948,7 @@ export interface operations {
                      * @example {
                      *       "statusCode": 503,
                      *       "error": "Service Unavailable",
-                     *       "message": "The Health Check is not successful"
+                     *       "message": "Not ready: names the failing dependency"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
