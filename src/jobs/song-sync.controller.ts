@@ -9,7 +9,7 @@ import { SyncJobsService } from './sync-jobs.service';
 import { ApiEndpoint } from '../openapi/api-endpoint.decorator';
 
 export class LinkSongDto {
-  @ApiProperty({ example: '4u7EnebtmKWzUH433cf5Qv', description: '22 base-62 characters' })
+  @ApiProperty({ example: '4u7EnebtmKWzUH433cf5Qv', pattern: SPOTIFY_TRACK_ID.source, description: '22 base-62 characters' })
   @Matches(SPOTIFY_TRACK_ID, { message: 'spotifyTrackId must be 22 base-62 characters' })
   spotifyTrackId!: string;
 }

@@ -62,11 +62,11 @@ class WritableSongFields extends SpotifyOwnedFields {
   @IsOptional() @nullable('album') @IsString() @MaxLength(500)
   album?: string | null;
 
-  @ApiPropertyOptional({ type: 'integer', example: 354_320, nullable: true, minimum: 1 })
+  @ApiPropertyOptional({ type: 'integer', example: 354_320, nullable: true, minimum: 1, maximum: 86_400_000 })
   @IsOptional() @nullable('durationMs') @IsInt() @Min(1) @Max(86_400_000)
   durationMs?: number | null;
 
-  @ApiPropertyOptional({ type: String, example: 'GBUM71029604', nullable: true, description: 'ISRC, 12 characters' })
+  @ApiPropertyOptional({ type: String, example: 'GBUM71029604', nullable: true, pattern: ISRC.source, description: 'ISRC, 12 characters' })
   @IsOptional() @nullable('isrc') @IsString() @Matches(ISRC, { message: 'isrc must be 12 characters: CC XXX YY NNNNN' })
   isrc?: string | null;
 
@@ -112,7 +112,7 @@ export class CreateSongDto extends WritableSongFields {
   @IsString() @Length(1, 500)
   artist!: string;
 
-  @ApiPropertyOptional({ type: String, example: '4u7EnebtmKWzUH433cf5Qv', nullable: true, description: '22 base-62 characters' })
+  @ApiPropertyOptional({ type: String, example: '4u7EnebtmKWzUH433cf5Qv', nullable: true, pattern: SPOTIFY_TRACK_ID.source, description: '22 base-62 characters' })
   @IsOptional() @nullable('spotifyTrackId') @IsString()
   @Matches(SPOTIFY_TRACK_ID, { message: 'spotifyTrackId must be 22 base-62 characters' })
   spotifyTrackId?: string | null;
@@ -198,7 +198,7 @@ export class SongIdParam {
 }
 
 export class SpotifyTrackIdParam {
-  @ApiProperty({ example: '4u7EnebtmKWzUH433cf5Qv' })
+  @ApiProperty({ example: '4u7EnebtmKWzUH433cf5Qv', pattern: SPOTIFY_TRACK_ID.source })
   @Matches(SPOTIFY_TRACK_ID, { message: 'trackId must be 22 base-62 characters' })
   trackId!: string;
 }
