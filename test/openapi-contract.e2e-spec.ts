@@ -56,7 +56,7 @@ describe('the OpenAPI document as a contract', () => {
     expect(new Set(ids).size).toBe(ids.length);
     for (const { path, method, op } of ops) {
       const where = `${method.toUpperCase()} ${path}`;
-      expect({ where, id: op.operationId }).toEqual({ where, id: expect.stringMatching(/^(list|get|create|update|delete|bulkUpsert|match|link|unlink|sync|retry|cancel|authorize|disconnect|spotify)[A-Z][A-Za-z]*$/) });
+      expect({ where, id: op.operationId }).toEqual({ where, id: expect.stringMatching(/^[a-z]+(?:[A-Z][a-z0-9]*)+$/) });
       expect({ where, summary: op.summary }).toEqual({ where, summary: expect.any(String) });
       expect({ where, security: op.security }).toEqual({ where, security: path.startsWith('/v1/') ? [{ 'api-key': [] }] : [] });
       for (const [status, response] of Object.entries(op.responses).filter(([s]) => Number(s) >= 400)) {
@@ -73,6 +73,8 @@ describe('the OpenAPI document as a contract', () => {
         expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['409', '422']));
       }
     }
+    // camelCase verb first: never a Nest default such as SongsController_create
+    expect(ids.filter((id) => !/^(list|get|create|update|delete|bulk[A-Z]|match|link|unlink|sync|retry|cancel|authorize|disconnect|redeliver|handle)/.test(id ?? ''))).toEqual([]);
     expect(ids).toEqual(expect.arrayContaining(['listSongs', 'createSong', 'bulkUpsertSongs', 'createSyncJob', 'getSyncJob', 'listSyncJobs']));
   });
 

@@ -18,7 +18,7 @@ export class SpotifyCallbackController {
   @Get('callback')
   @UseGuards(SpotifyCallbackGuard)
   @UseFilters(SpotifyCallbackFilter)
-  @ApiEndpoint('spotifyCallback', 'OAuth callback (opened by the browser coming back from Spotify; public)', {
+  @ApiEndpoint('handleSpotifyCallback', 'OAuth callback (opened by the browser coming back from Spotify; public)', {
     description:
       'Verifies the single-use state, exchanges the code (PKCE), reads the Spotify profile and stores the connection. ' +
       'Redirects to SPOTIFY_CONNECT_RETURN_URL with status=connected or status=error&reason=… when it is set.',

@@ -190,7 +190,7 @@ export interface paths {
          * OAuth callback (opened by the browser coming back from Spotify; public)
          * @description Verifies the single-use state, exchanges the code (PKCE), reads the Spotify profile and stores the connection. Redirects to SPOTIFY_CONNECT_RETURN_URL with status=connected or status=error&reason=… when it is set.
          */
-        get: operations["spotifyCallback"];
+        get: operations["handleSpotifyCallback"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2134,7 +2134,7 @@ export interface operations {
             };
         };
     };
-    spotifyCallback: {
+    handleSpotifyCallback: {
         parameters: {
             query?: {
                 /** @description access_denied when the user refused */
