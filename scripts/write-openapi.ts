@@ -1,15 +1,18 @@
 /**
  * Writes openapi.json from the application's own document (the one /docs-json serves).
- * Builds the app without starting it: no migrations and nothing written, but MikroORM needs a
- * PostgreSQL it can connect to (DATABASE_URL, default the local server's `postgres` database).
+ * Builds the app without starting it and without a database: MikroORM is built without
+ * connecting (initSync), and nothing asks it anything while the document is made.
  * `--check` exits 1 when the committed file differs instead of writing it.
  */
-import { NestFactory } from '@nestjs/core';
+import { MikroORM as OrmToken } from '@mikro-orm/core';
+import { MikroORM } from '@mikro-orm/postgresql';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Test } from '@nestjs/testing';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppModule } from '../src/app.module';
 import { parseEnv } from '../src/config/app-config';
+import { createOrmConfig } from '../src/config/mikro-orm.config';
 import { createOpenApiDocument } from '../src/openapi/openapi-document';
 
 export const OPENAPI_FILE = join(__dirname, '..', 'openapi.json');
@@ -19,8 +22,9 @@ export const serialiseDocument = (document: unknown) => `${JSON.stringify(docume
 async function main(): Promise<void> {
   const config = parseEnv({
     NODE_ENV: 'development',
-    DATABASE_URL: process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres',
-    REDIS_URL: 'redis://127.0.0.1:6379',
+    // never contacted: the ORM is not connected and the api role opens no queue
+    DATABASE_URL: 'postgresql://openapi-writer@127.0.0.1:1/none',
+    REDIS_URL: 'redis://127.0.0.1:1',
     APP_ROLE: 'api',
     API_KEYS: 'openapi-writer-placeholder-key',
     TOKEN_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
@@ -31,7 +35,11 @@ async function main(): Promise<void> {
     SYNC_TRACK_CRON: 'off',
     SYNC_POPULARITY_CRON: 'off',
   });
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { logger: false, bodyParser: false });
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] })
+    .overrideProvider(OrmToken)
+    .useValue(MikroORM.initSync(createOrmConfig(config.databaseUrl)))
+    .compile();
+  const app = moduleRef.createNestApplication<NestExpressApplication>({ logger: false, bodyParser: false });
   const text = serialiseDocument(createOpenApiDocument(app));
   await app.close();
   if (process.argv.includes('--check')) {
