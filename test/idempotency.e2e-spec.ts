@@ -82,6 +82,16 @@ describe('Idempotency-Key', () => {
     }
   });
 
+  it('creates once when the same request races itself with one key', async () => {
+    const answers = await Promise.all(Array.from({ length: 8 }, () => post('/v1/songs', 'race-1').send(song('Raced'))));
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.every((s) => s === 201 || s === 409)).toBe(true);
+    const created = answers.filter((a) => a.status === 201);
+    expect(created.filter((a) => a.headers['idempotent-replayed'] === undefined)).toHaveLength(1);
+    expect(new Set(created.map((a) => a.body.id)).size).toBe(1);
+    expect(await countSongs('Raced')).toBe(1);
+  });
+
   it('scopes keys to the API key, and stores only a digest of it', async () => {
     await post('/v1/songs', 'scoped-1').send(song('Scoped')).expect(201);
     const other = await post('/v1/songs', 'scoped-1', SECOND_KEY).send(song('Scoped')).expect(201);
