@@ -132,7 +132,7 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
         'press Authorize and paste one of API_KEYS.',
     )
     .setVersion('1')
-    .setLicense('UNLICENSED', 'https://spdx.org/licenses/')
+    .setLicense('UNLICENSED: proprietary, internal use only', 'https://docs.npmjs.com/cli/v10/configuring-npm/package-json#license')
     .addServer('/', 'This service')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An internal API key' }, SECURITY_SCHEME)
     .build();
