@@ -13,6 +13,7 @@ import { AppConfigModule } from './config/config.module';
 import { createOrmConfig } from './config/mikro-orm.config';
 import { createLoggerOptions } from './config/logger.config';
 import { HealthModule } from './health/health.module';
+import { IdempotencyModule } from './idempotency/idempotency.module';
 import { JobsModule } from './jobs/jobs.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { RedisModule } from './redis/redis.module';
@@ -38,6 +39,7 @@ export class AppModule {
         AuthModule,
         SpotifyModule,
         JobsModule.forRoot(config.role),
+        IdempotencyModule,
       ],
       providers: [
         ...(config.role === 'worker' ? [{ provide: APP_GUARD, useClass: WorkerRoutesGuard }] : []),

@@ -1,10 +1,10 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
-import { documentApiKeyErrors } from './common/api-docs';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware';
 import { MetricsService } from './metrics/metrics.service';
+import { createOpenApiDocument } from './openapi/openapi-document';
 
 /** HTTP concerns shared by main.ts and the end-to-end tests, so both serve the same app. */
 export function setupApp(app: NestExpressApplication): void {
@@ -18,18 +18,7 @@ export function setupApp(app: NestExpressApplication): void {
   app.useBodyParser('urlencoded', { limit: '1mb', extended: false });
   app.set('query parser', 'simple');
 
-  const document = documentApiKeyErrors(SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Spotify sync service')
-      .setDescription(
-        'Links the music catalogue and its users to Spotify. Business routes need an API key: ' +
-          'press Authorize and paste one of API_KEYS.',
-      )
-      .setVersion('1')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An internal API key' }, 'api-key')
-      .build(),
-  ));
+  const document = createOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',
     swaggerOptions: { persistAuthorization: true },

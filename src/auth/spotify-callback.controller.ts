@@ -1,11 +1,12 @@
 import { Controller, Get, Inject, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
-import { ApiFoundResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiFoundResponse, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Public } from '../common/public.decorator';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { SpotifyCallbackFilter, connectReturnLocation } from './spotify-callback.filter';
 import { SpotifyCallbackGuard } from './spotify-callback.guard';
 import { ConnectedResponse } from './spotify-connection.dto';
+import { ApiEndpoint } from '../openapi/api-endpoint.decorator';
 
 /** Where Spotify sends the browser back (SPOTIFY_REDIRECT_URI); the strategy has done the work by now. */
 @ApiTags('spotify connection')
@@ -17,11 +18,16 @@ export class SpotifyCallbackController {
   @Get('callback')
   @UseGuards(SpotifyCallbackGuard)
   @UseFilters(SpotifyCallbackFilter)
-  @ApiOperation({
-    summary: 'OAuth callback (opened by the browser coming back from Spotify; public)',
+  @ApiEndpoint('handleSpotifyCallback', 'OAuth callback (opened by the browser coming back from Spotify; public)', {
     description:
       'Verifies the single-use state, exchanges the code (PKCE), reads the Spotify profile and stores the connection. ' +
       'Redirects to SPOTIFY_CONNECT_RETURN_URL with status=connected or status=error&reason=… when it is set.',
+    errors: {
+      400: 'Unknown, expired or reused state',
+      403: 'Consent denied, or the Spotify account is not admitted to this development-mode app',
+      409: 'The Spotify account is linked to another user',
+      502: 'Spotify could not answer',
+    },
   })
   @ApiQuery({ name: 'code', required: false })
   @ApiQuery({ name: 'state', required: false })

@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { SavedTrack } from '../jobs/saved-track.entity';
 import { SpotifySyncJob } from '../jobs/spotify-sync-job.entity';
 import { SyncJobFailure } from '../jobs/sync-job-failure.entity';
+import { IdempotencyKeyRecord } from '../idempotency/idempotency-key.entity';
 import { Song } from '../songs/song.entity';
 import { SpotifyCapabilityRecord } from '../spotify/spotify-capability.entity';
 import { SpotifyConnection } from '../users/spotify-connection.entity';
 import { User } from '../users/user.entity';
 
-export const ENTITIES = [User, SpotifyConnection, Song, SpotifySyncJob, SyncJobFailure, SavedTrack, SpotifyCapabilityRecord];
+export const ENTITIES = [User, SpotifyConnection, Song, SpotifySyncJob, SyncJobFailure, SavedTrack, SpotifyCapabilityRecord, IdempotencyKeyRecord];
 
 /** One MikroORM configuration for the app, the CLI, the tests and the benchmarks. */
 export function createOrmConfig(databaseUrl: string, overrides: Partial<Options> = {}): Options {

@@ -4,6 +4,7 @@ import { HealthCheck, HealthCheckService, MikroOrmHealthIndicator } from '@nestj
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Public } from '../common/public.decorator';
 import { RedisHealthIndicator } from './redis.health';
+import { ApiEndpoint } from '../openapi/api-endpoint.decorator';
 
 @ApiTags('health')
 @Public()
@@ -16,6 +17,7 @@ export class HealthController {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  @ApiEndpoint('getLiveness', 'Liveness: the process answers')
   @Get('live')
   @HealthCheck()
   live() {
@@ -23,6 +25,7 @@ export class HealthController {
   }
 
   /** PostgreSQL for every role; Redis is required only where queues are processed. */
+  @ApiEndpoint('getReadiness', 'Readiness: PostgreSQL (and Redis for workers) reachable', { errors: { 503: 'Not ready: names the failing dependency' } })
   @Get('ready')
   @HealthCheck()
   ready() {

@@ -6,9 +6,10 @@ import { SongIdParam, SongResponse, SPOTIFY_TRACK_ID } from '../songs/songs.dto'
 import { SongLinkService } from './song-link.service';
 import { SyncJobResponse } from './sync-jobs.dto';
 import { SyncJobsService } from './sync-jobs.service';
+import { ApiEndpoint } from '../openapi/api-endpoint.decorator';
 
 export class LinkSongDto {
-  @ApiProperty({ example: '4u7EnebtmKWzUH433cf5Qv', description: '22 base-62 characters' })
+  @ApiProperty({ example: '4u7EnebtmKWzUH433cf5Qv', pattern: SPOTIFY_TRACK_ID.source, description: '22 base-62 characters' })
   @Matches(SPOTIFY_TRACK_ID, { message: 'spotifyTrackId must be 22 base-62 characters' })
   spotifyTrackId!: string;
 }
@@ -32,6 +33,7 @@ export class SongSyncController {
     private readonly jobs: SyncJobsService,
   ) {}
 
+  @ApiEndpoint('matchSong', 'Find the song’s Spotify track (ISRC first, then title, artist and duration) and link it', { errors: { 502: 'Spotify could not answer', 503: 'Spotify asked us to slow down: retry after Retry-After seconds' } })
   @Post('match')
   @HttpCode(200)
   @ApiOkResponse({ type: MatchResponse, description: 'matched: true and the linked song, or matched: false and why not' })
@@ -42,6 +44,7 @@ export class SongSyncController {
     return { ...rest, song: SongResponse.from(song) };
   }
 
+  @ApiEndpoint('linkSong', 'Link the song to a Spotify track by hand (relinking clears the old track’s data)')
   @Put()
   @ApiOkResponse({ type: SongResponse })
   @ApiConflictResponse({ description: 'The track is linked to another song' })
@@ -49,6 +52,7 @@ export class SongSyncController {
     return SongResponse.from(await this.links.link(id, dto.spotifyTrackId));
   }
 
+  @ApiEndpoint('unlinkSong', 'Unlink the song from its Spotify track')
   @Delete()
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Unlinked; the Spotify data it brought is cleared' })
@@ -56,6 +60,7 @@ export class SongSyncController {
     await this.links.unlink(id);
   }
 
+  @ApiEndpoint('syncSong', 'Queue a track_sync of this song (deduplicated like any job)', { errors: { 409: 'The song is not linked to a Spotify track' } })
   @Post('sync')
   @ApiAcceptedResponse({ type: SyncJobResponse, description: 'A track_sync of this song, queued' })
   @ApiOkResponse({ type: SyncJobResponse, description: 'An identical job still pending or running' })

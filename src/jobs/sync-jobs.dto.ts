@@ -3,6 +3,18 @@ import { Transform, Type } from 'class-transformer';
 import { IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
 import { JOB_STATUSES, JOB_TYPES, JobStatus, JobType, SpotifySyncJob } from './spotify-sync-job.entity';
 
+/** The documented shape of `parameters` (sync-job-request.ts validates it per job type). */
+export class SyncJobParameters {
+  @ApiPropertyOptional({ type: [String], format: 'uuid', maxItems: 1000, description: 'track_sync: these songs only', example: ['7d9f0c8e-3b1a-4c2e-9f4d-2a6b8c0e1f35'] })
+  songIds?: string[];
+
+  @ApiPropertyOptional({ type: String, maxLength: 32, description: 'ISO-8601 duration: track_sync default P7D, popularity_update default PT24H', example: 'P7D' })
+  staleAfter?: string;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1_000_000, description: 'Stop cleanly after this many Spotify requests', example: 500 })
+  maxRequests?: number;
+}
+
 export class CreateSyncJobDto {
   @ApiProperty({ enum: JOB_TYPES, example: 'track_sync' })
   @IsIn(JOB_TYPES)
@@ -18,9 +30,10 @@ export class CreateSyncJobDto {
   targetId?: string;
 
   @ApiPropertyOptional({
+    type: SyncJobParameters,
     description:
-      'track_sync: { songIds?: uuid[], staleAfter?: ISO-8601 duration (default P7D when no song is named), maxRequests?: int }; ' +
-      'popularity_update: { staleAfter?: default PT24H, maxRequests?: int }; user_library: none',
+      'track_sync: { songIds?, staleAfter? (default P7D when no song is named), maxRequests? }; ' +
+      'popularity_update: { staleAfter? (default PT24H), maxRequests? }; user_library: none',
     example: { staleAfter: 'P7D', maxRequests: 500 },
   })
   @IsOptional()
@@ -67,7 +80,7 @@ export class SyncJobResponse {
   @ApiProperty({ enum: JOB_TYPES, example: 'track_sync' }) type!: JobType;
   @ApiProperty({ enum: JOB_STATUSES, example: 'running' }) status!: JobStatus;
   @ApiProperty({ nullable: true, type: String, example: null }) targetId!: string | null;
-  @ApiProperty({ nullable: true, type: Object, example: { staleAfter: 'P7D' } }) parameters!: Record<string, unknown> | null;
+  @ApiProperty({ nullable: true, type: SyncJobParameters, example: { staleAfter: 'P7D' } }) parameters!: Record<string, unknown> | null;
   @ApiProperty({ type: SyncJobProgress }) progress!: SyncJobProgress;
   @ApiProperty({ nullable: true, type: String, example: '2026-11-27T20:00:01.120Z' }) startedAt!: string | null;
   @ApiProperty({ nullable: true, type: String, example: null }) completedAt!: string | null;

@@ -12,6 +12,7 @@ import {
   UpdateSongDto,
 } from './songs.dto';
 import { SongsService } from './songs.service';
+import { ApiEndpoint } from '../openapi/api-endpoint.decorator';
 
 @ApiTags('songs')
 @ApiBearerAuth('api-key')
@@ -20,6 +21,7 @@ export class SongsController {
   constructor(private readonly songs: SongsService) {}
 
   @Post()
+  @ApiEndpoint('createSong', 'Add a song to the catalogue', { errors: { 409: 'spotifyTrackId is already linked to another song' } })
   @ApiCreatedResponse({ type: SongResponse })
   async create(@Body() dto: CreateSongDto): Promise<SongResponse> {
     return SongResponse.from(await this.songs.create(dto));
@@ -27,36 +29,42 @@ export class SongsController {
 
   @Post('bulk')
   @HttpCode(200)
+  @ApiEndpoint('bulkUpsertSongs', 'Create or update up to 1,000 songs (by spotifyTrackId, else isrc); invalid rows are rejected one by one')
   @ApiOkResponse({ type: BulkUpsertResponse, description: 'Upsert by spotifyTrackId, else by isrc' })
   bulk(@Body() dto: BulkUpsertSongsDto): Promise<BulkUpsertResponse> {
     return this.songs.bulkUpsert(dto.songs);
   }
 
   @Get()
+  @ApiEndpoint('listSongs', 'List songs, filtered and sorted, a keyset page at a time')
   @ApiOkResponse({ type: SongPage })
   async list(@Query() query: ListSongsQuery): Promise<SongPage> {
     const page = await this.songs.list(query);
     return { items: page.items.map(SongResponse.from), nextCursor: page.nextCursor };
   }
 
+  @ApiEndpoint('getSongBySpotifyId', 'Find the song linked to a Spotify track')
   @Get('by-spotify-id/:trackId')
   @ApiOkResponse({ type: SongResponse })
   async getBySpotifyId(@Param() { trackId }: SpotifyTrackIdParam): Promise<SongResponse> {
     return SongResponse.from(await this.songs.getBySpotifyId(trackId));
   }
 
+  @ApiEndpoint('getSong', 'Get a song')
   @Get(':id')
   @ApiOkResponse({ type: SongResponse })
   async get(@Param() { id }: SongIdParam): Promise<SongResponse> {
     return SongResponse.from(await this.songs.get(id));
   }
 
+  @ApiEndpoint('updateSong', 'Change a song’s own fields (not its Spotify link or Spotify data)')
   @Patch(':id')
   @ApiOkResponse({ type: SongResponse })
   async update(@Param() { id }: SongIdParam, @Body() dto: UpdateSongDto): Promise<SongResponse> {
     return SongResponse.from(await this.songs.update(id, dto));
   }
 
+  @ApiEndpoint('deleteSong', 'Delete a song')
   @Delete(':id')
   @HttpCode(204)
   @ApiNoContentResponse()

@@ -58,47 +58,47 @@ class SpotifyOwnedFields {
 
 /** Fields a caller may write; audio features written by a caller are not Spotify's. */
 class WritableSongFields extends SpotifyOwnedFields {
-  @ApiPropertyOptional({ example: 'A Night at the Opera', nullable: true, maxLength: 500 })
+  @ApiPropertyOptional({ type: String, example: 'A Night at the Opera', nullable: true, maxLength: 500 })
   @IsOptional() @nullable('album') @IsString() @MaxLength(500)
   album?: string | null;
 
-  @ApiPropertyOptional({ example: 354_320, nullable: true, minimum: 1 })
+  @ApiPropertyOptional({ type: 'integer', example: 354_320, nullable: true, minimum: 1, maximum: 86_400_000 })
   @IsOptional() @nullable('durationMs') @IsInt() @Min(1) @Max(86_400_000)
   durationMs?: number | null;
 
-  @ApiPropertyOptional({ example: 'GBUM71029604', nullable: true, description: 'ISRC, 12 characters' })
+  @ApiPropertyOptional({ type: String, example: 'GBUM71029604', nullable: true, pattern: ISRC.source, description: 'ISRC, 12 characters' })
   @IsOptional() @nullable('isrc') @IsString() @Matches(ISRC, { message: 'isrc must be 12 characters: CC XXX YY NNNNN' })
   isrc?: string | null;
 
-  @ApiPropertyOptional({ example: 0.41, nullable: true, minimum: 0, maximum: 1, description: 'Stored with 3 decimals' })
+  @ApiPropertyOptional({ type: Number, example: 0.41, nullable: true, minimum: 0, maximum: 1, description: 'Stored with 3 decimals' })
   @IsOptional() @nullable('energy') @apply(...feature())
   energy?: number | null;
 
-  @ApiPropertyOptional({ example: 0.39, nullable: true, minimum: 0, maximum: 1 })
+  @ApiPropertyOptional({ type: Number, example: 0.39, nullable: true, minimum: 0, maximum: 1 })
   @IsOptional() @nullable('danceability') @apply(...feature())
   danceability?: number | null;
 
-  @ApiPropertyOptional({ example: 0.22, nullable: true, minimum: 0, maximum: 1 })
+  @ApiPropertyOptional({ type: Number, example: 0.22, nullable: true, minimum: 0, maximum: 1 })
   @IsOptional() @nullable('valence') @apply(...feature())
   valence?: number | null;
 
-  @ApiPropertyOptional({ example: 0.288, nullable: true, minimum: 0, maximum: 1 })
+  @ApiPropertyOptional({ type: Number, example: 0.288, nullable: true, minimum: 0, maximum: 1 })
   @IsOptional() @nullable('acousticness') @apply(...feature())
   acousticness?: number | null;
 
-  @ApiPropertyOptional({ example: 0, nullable: true, minimum: 0, maximum: 1 })
+  @ApiPropertyOptional({ type: Number, example: 0, nullable: true, minimum: 0, maximum: 1 })
   @IsOptional() @nullable('instrumentalness') @apply(...feature())
   instrumentalness?: number | null;
 
-  @ApiPropertyOptional({ example: 0.05, nullable: true, minimum: 0, maximum: 1, description: 'Stored with 2 decimals (schema: DECIMAL(3,2))' })
+  @ApiPropertyOptional({ type: Number, example: 0.05, nullable: true, minimum: 0, maximum: 1, description: 'Stored with 2 decimals (schema: DECIMAL(3,2))' })
   @IsOptional() @nullable('speechiness') @apply(...feature())
   speechiness?: number | null;
 
-  @ApiPropertyOptional({ example: 0.24, nullable: true, minimum: 0, maximum: 1, description: 'Stored with 2 decimals (schema: DECIMAL(3,2))' })
+  @ApiPropertyOptional({ type: Number, example: 0.24, nullable: true, minimum: 0, maximum: 1, description: 'Stored with 2 decimals (schema: DECIMAL(3,2))' })
   @IsOptional() @nullable('liveness') @apply(...feature())
   liveness?: number | null;
 
-  @ApiPropertyOptional({ example: -9.96, nullable: true, minimum: -60, maximum: 5, description: 'dB, stored with 2 decimals' })
+  @ApiPropertyOptional({ type: Number, example: -9.96, nullable: true, minimum: -60, maximum: 5, description: 'dB, stored with 2 decimals' })
   @IsOptional() @nullable('loudness') @apply(...feature(5, -60))
   loudness?: number | null;
 }
@@ -112,7 +112,7 @@ export class CreateSongDto extends WritableSongFields {
   @IsString() @Length(1, 500)
   artist!: string;
 
-  @ApiPropertyOptional({ example: '4u7EnebtmKWzUH433cf5Qv', nullable: true, description: '22 base-62 characters' })
+  @ApiPropertyOptional({ type: String, example: '4u7EnebtmKWzUH433cf5Qv', nullable: true, pattern: SPOTIFY_TRACK_ID.source, description: '22 base-62 characters' })
   @IsOptional() @nullable('spotifyTrackId') @IsString()
   @Matches(SPOTIFY_TRACK_ID, { message: 'spotifyTrackId must be 22 base-62 characters' })
   spotifyTrackId?: string | null;
@@ -137,10 +137,15 @@ export class BulkUpsertSongsDto {
   songs!: unknown[];
 }
 
+export class BulkRejectedRow {
+  @ApiProperty({ example: 3, description: 'Position of the row in songs' }) index!: number;
+  @ApiProperty({ type: [String], example: ['title must be longer than or equal to 1 characters'] }) reasons!: string[];
+}
+
 export class BulkUpsertResponse {
   @ApiProperty({ example: 998 }) created!: number;
   @ApiProperty({ example: 1 }) updated!: number;
-  @ApiProperty({ example: [{ index: 3, reasons: ['title must be longer than or equal to 1 characters'] }] })
+  @ApiProperty({ type: [BulkRejectedRow] })
   rejected!: { index: number; reasons: string[] }[];
 }
 
@@ -193,7 +198,7 @@ export class SongIdParam {
 }
 
 export class SpotifyTrackIdParam {
-  @ApiProperty({ example: '4u7EnebtmKWzUH433cf5Qv' })
+  @ApiProperty({ example: '4u7EnebtmKWzUH433cf5Qv', pattern: SPOTIFY_TRACK_ID.source })
   @Matches(SPOTIFY_TRACK_ID, { message: 'trackId must be 22 base-62 characters' })
   trackId!: string;
 }

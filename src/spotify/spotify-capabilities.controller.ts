@@ -1,7 +1,8 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { CapabilitiesResponse } from './spotify-capabilities.dto';
 import { SpotifyCapabilitiesService } from './spotify-capabilities.service';
+import { ApiEndpoint } from '../openapi/api-endpoint.decorator';
 
 @ApiTags('spotify')
 @ApiBearerAuth('api-key')
@@ -10,7 +11,7 @@ export class SpotifyCapabilitiesController {
   constructor(private readonly capabilities: SpotifyCapabilitiesService) {}
 
   @Get('capabilities')
-  @ApiOperation({ summary: "What this Spotify app may do: its access tier, learnt from Spotify's answers or configured" })
+  @ApiEndpoint('getSpotifyCapabilities', "What this Spotify app may do: its access tier, learnt from Spotify's answers or configured")
   @ApiOkResponse({ type: CapabilitiesResponse })
   async get(): Promise<CapabilitiesResponse> {
     return CapabilitiesResponse.from(await this.capabilities.report());
