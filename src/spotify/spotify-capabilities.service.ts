@@ -2,7 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AccessTierSetting, APP_CONFIG, AppConfig } from '../config/app-config';
 import { SpotifyCapabilityRecord } from './spotify-capability.entity';
-import { SpotifyForbiddenError } from './spotify.errors';
+import { SpotifyForbiddenError, SpotifyNotFoundError } from './spotify.errors';
 import { RawObject } from './spotify.mappers';
 import {
   AccessTier,
@@ -78,9 +78,10 @@ export class SpotifyCapabilitiesService {
         await this.record(capability, true);
         return { ok: true, value };
       } catch (error) {
-        if (!(error instanceof SpotifyForbiddenError)) throw error;
+        // 403 (the tier lacks it) or 404 (the endpoint was removed, as Spotify did to /recommendations): unavailable.
+        if (!(error instanceof SpotifyForbiddenError || error instanceof SpotifyNotFoundError)) throw error;
         if (this.setting !== 'auto' && FIXED[this.setting][capability]) {
-          this.logger.warn(`SPOTIFY_ACCESS_TIER=${this.setting} but Spotify refused ${capability} (403); falling back`);
+          this.logger.warn(`SPOTIFY_ACCESS_TIER=${this.setting} but Spotify refused ${capability} (${error.status}); falling back`);
         }
         await this.record(capability, false);
         return { ok: false };
