@@ -55,9 +55,22 @@ function randomChars(rand: Random, alphabet: string, length: number): string {
   return String.fromCharCode(...codes);
 }
 
-/** A Spotify-style id: 22 base-62 characters. */
+/**
+ * A Spotify-shaped id: 22 base-62 characters encoding a 128-bit number, so the first is 0–7
+ * (62^22 > 2^128; an id starting higher does not decode, and Spotify answers it with 400 `invalid id`).
+ */
 export function randomSpotifyId(rand: Random): string {
-  return randomChars(rand, BASE62, 22);
+  const id = '01234567'[floor(rand() * 8)] + randomChars(rand, BASE62, 21);
+  // A few ids starting with 7 are just above 2^128.
+  return isDecodableSpotifyId(id) ? id : `6${id.slice(1)}`;
+}
+
+/** Whether a 22-character base-62 id decodes to a 128-bit number, as Spotify's do. */
+export function isDecodableSpotifyId(id: string): boolean {
+  if (!/^[0-9A-Za-z]{22}$/.test(id)) return false;
+  let value = 0n;
+  for (const ch of id) value = value * 62n + BigInt(BASE62.indexOf(ch));
+  return value < 1n << 128n;
 }
 
 export function randomUpperAlnum(rand: Random, length: number): string {
