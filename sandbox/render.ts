@@ -8,7 +8,7 @@ import { displayName } from './users';
 
 export function renderTrack(track: SandboxTrack, tier: Tier, api: string, dirty: DirtyConfig | null = null): Record<string, unknown> {
   const rendered: Record<string, unknown> = {
-    album: renderAlbum(track.album, api),
+    album: renderAlbum(track.album, tier, api),
     artists: track.artists.map((artist) => renderArtist(artist, api)),
     disc_number: 1,
     duration_ms: track.duration_ms,
@@ -25,6 +25,7 @@ export function renderTrack(track: SandboxTrack, tier: Tier, api: string, dirty:
     type: 'track',
     uri: `spotify:track:${track.id}`,
   };
+  if (tier === 'extended') rendered.available_markets = MARKETS;
   // Absent, not null: that is how a development-mode app sees it.
   if (tier === 'development') delete rendered.popularity;
   return rendered;
@@ -47,9 +48,13 @@ export function messyExternalIds(track: SandboxTrack): Record<string, unknown> {
   }
 }
 
-function renderAlbum(album: SandboxAlbum, api: string): Record<string, unknown> {
+/** Markets of every sandbox track and album (extended tier; Spotify removed the field for development-mode apps). */
+const MARKETS = ['GB', 'SE', 'US'];
+
+function renderAlbum(album: SandboxAlbum, tier: Tier, api: string): Record<string, unknown> {
   return {
     album_type: album.album_type,
+    ...(tier === 'extended' ? { available_markets: MARKETS } : {}),
     artists: album.artists.map((artist) => renderArtist(artist, api)),
     external_urls: { spotify: `https://open.spotify.com/album/${album.id}` },
     href: `${api}/albums/${album.id}`,
