@@ -51,7 +51,7 @@ export const DIRTY_PRESET: DirtyConfig = {
   refuseUndecodableIds: true,
   junkSavedItems: true,
   savedTotalExtra: 7,
-  malformedEveryN: 0,
+  malformedEveryN: 50,
   removedEndpoints: [],
 };
 

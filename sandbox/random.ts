@@ -61,16 +61,16 @@ function randomChars(rand: Random, alphabet: string, length: number): string {
  */
 export function randomSpotifyId(rand: Random): string {
   const id = '01234567'[floor(rand() * 8)] + randomChars(rand, BASE62, 21);
-  // A few ids starting with 7 are just above 2^128.
-  return isDecodableSpotifyId(id) ? id : `6${id.slice(1)}`;
+  // A few ids starting with 7 are just above 2^128 (a string comparison: see MAX_128_BIT_ID).
+  return id > MAX_128_BIT_ID ? `6${id.slice(1)}` : id;
 }
+
+/** 2^128 - 1 in base 62. The alphabet is in ASCII order, so comparing strings compares the numbers. */
+const MAX_128_BIT_ID = '7n42DGM5Tflk9n8mt7Fhc7';
 
 /** Whether a 22-character base-62 id decodes to a 128-bit number, as Spotify's do. */
 export function isDecodableSpotifyId(id: string): boolean {
-  if (!/^[0-9A-Za-z]{22}$/.test(id)) return false;
-  let value = 0n;
-  for (const ch of id) value = value * 62n + BigInt(BASE62.indexOf(ch));
-  return value < 1n << 128n;
+  return /^[0-9A-Za-z]{22}$/.test(id) && id <= MAX_128_BIT_ID;
 }
 
 export function randomUpperAlnum(rand: Random, length: number): string {
