@@ -117,7 +117,8 @@ export class SpotifyClient {
     const batches = chunk(valid, TRACKS_BATCH_SIZE);
     for (let b = 0; b < batches.length; b++) {
       if (!(await this.fetchTrackBatch(batches[b], outcome, drops))) {
-        pending.push(...batches.slice(b).flat());
+        // (a split batch may have settled some ids before batches turned out unavailable)
+        pending.push(...batches.slice(b).flat().filter((id) => !settled(outcome, id)));
         break;
       }
     }
@@ -321,6 +322,10 @@ function distinctValid<T>(ids: readonly string[], outcome: BatchOutcome<T>): str
     else outcome.refused.set(id, 'not a Spotify id (22 base-62 characters); never sent');
   }
   return valid;
+}
+
+function settled<T>(outcome: BatchOutcome<T>, id: string): boolean {
+  return outcome.found.has(id) || outcome.refused.has(id) || outcome.unknown.includes(id);
 }
 
 /** A track whose own id is unusable, or a null entry, counts as unknown: Spotify gave nothing usable for it. */
