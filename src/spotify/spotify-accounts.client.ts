@@ -5,7 +5,7 @@ import { MetricsService } from '../metrics/metrics.service';
 import { SpotifyAuthRevokedError, SpotifyBadRequestError, SpotifyTransientError } from './spotify.errors';
 import { isObject, RawObject } from './spotify.mappers';
 import { SpotifyTokenSet, SpotifyRefreshedToken } from './spotify.types';
-import { SpotifyHttp } from './spotify-http';
+import { SpotifyHttp, SpotifyResponse } from './spotify-http';
 
 interface CachedToken {
   value: string;
@@ -102,8 +102,7 @@ export class SpotifyAccountsClient {
   }
 
   private async tokenRequest(form: Record<string, string>, idempotent: boolean): Promise<RawObject> {
-    const { clientId, clientSecret, accountsBaseUrl } = this.config.spotify;
-    const response = await this.sendTokenRequest(form, idempotent, clientId, clientSecret, accountsBaseUrl);
+    const response = await this.sendTokenRequest(form, idempotent);
     const body = isObject(response.body) ? response.body : {};
     if (response.status === 200) return body;
     const error = typeof body.error === 'string' ? body.error : `http_${response.status}`;
@@ -114,7 +113,8 @@ export class SpotifyAccountsClient {
     throw new SpotifyBadRequestError(`Spotify token endpoint refused ${form.grant_type}: ${error} (${description})`, response.status, error);
   }
 
-  private async sendTokenRequest(form: Record<string, string>, idempotent: boolean, clientId: string, clientSecret: string, accountsBaseUrl: string) {
+  private sendTokenRequest(form: Record<string, string>, idempotent: boolean): Promise<SpotifyResponse> {
+    const { clientId, clientSecret, accountsBaseUrl } = this.config.spotify;
     return this.http.send({
       method: 'POST',
       url: `${accountsBaseUrl}/api/token`,
