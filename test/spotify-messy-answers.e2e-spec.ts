@@ -136,6 +136,21 @@ describe.each(['extended', 'development'] as const)("Spotify's messy answers, %s
     expect(metrics).toContain('spotify_retry_after_capped_total 1');
   });
 
+  it('a long pause mid-call can hand back what was fetched before it (keepPartialOnRateLimit), and what is still pending', async () => {
+    const s = await sandbox({ malformedEveryN: 0 });
+    const p = track(await startSpotifyProcess(db, s));
+    const ids = s.catalogue.slice(0, 120).map((t) => t.id);
+    await s.admin.configure({ rateLimit: { everyN: 3, retryAfterSeconds: 60 } });
+    const outcome = await p.client.getTrackOutcomes(ids, { keepPartialOnRateLimit: true });
+    expect(outcome.interrupted?.error).toBeInstanceOf(SpotifyRateLimitedError);
+    expect(outcome.found.size).toBeGreaterThan(0);
+    expect(outcome.interrupted!.pending.length).toBeGreaterThan(0);
+    expect([...outcome.found.keys(), ...outcome.interrupted!.pending].sort()).toEqual([...ids].sort());
+    for (const [id, found] of outcome.found) expect(found.id).toBe(id);
+    // without the option the pause is thrown, as before
+    await expect(p.client.getTrackOutcomes(ids)).rejects.toBeInstanceOf(SpotifyRateLimitedError);
+  });
+
   it('saved tracks: pages by Spotify offsets whatever items hold; null and local items are counted; total is only a claim', async () => {
     const s = await sandbox();
     const p = track(await startSpotifyProcess(db, s));

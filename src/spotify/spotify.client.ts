@@ -3,6 +3,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import {
   SpotifyBadRequestError,
   SpotifyError,
+  SpotifyRateLimitedError,
   SpotifyForbiddenError,
   SpotifyNotFoundError,
   SpotifyUnauthorizedError,
@@ -41,6 +42,14 @@ import { NOT_JSON, SpotifyHttp } from './spotify-http';
 const SINGLE_FETCH_CONCURRENCY = 4;
 
 type Token = { kind: 'app' } | { kind: 'user'; accessToken: string };
+
+export interface OutcomeOptions {
+  /**
+   * On a rate-limit pause, return what was fetched so far with `interrupted: { error, pending }`
+   * instead of throwing, so the caller can commit it and come back for `pending` after the pause.
+   */
+  keepPartialOnRateLimit?: boolean;
+}
 type Expect = (body: unknown) => string | null;
 
 const AUDIO_FEATURES_UNAVAILABLE = 'Audio features are not available to this Spotify app (its access tier, or the endpoint is gone)';
@@ -109,22 +118,27 @@ export class SpotifyClient {
    * A batch Spotify refuses whole (400, e.g. `invalid id`) is split in halves until the refused id
    * stands alone; every other id of it is still fetched.
    */
-  async getTrackOutcomes(ids: readonly string[]): Promise<BatchOutcome<SpotifyTrack>> {
+  async getTrackOutcomes(ids: readonly string[], options: OutcomeOptions = {}): Promise<BatchOutcome<SpotifyTrack>> {
     const outcome = emptyOutcome<SpotifyTrack>();
     const valid = distinctValid(ids, outcome);
     const drops = new DropCounter();
-    const pending: string[] = [];
-    const batches = chunk(valid, TRACKS_BATCH_SIZE);
-    for (let b = 0; b < batches.length; b++) {
-      if (!(await this.fetchTrackBatch(batches[b], outcome, drops))) {
-        // (a split batch may have settled some ids before batches turned out unavailable)
-        pending.push(...batches.slice(b).flat().filter((id) => !settled(outcome, id)));
-        break;
+    try {
+      const pending: string[] = [];
+      const batches = chunk(valid, TRACKS_BATCH_SIZE);
+      for (let b = 0; b < batches.length; b++) {
+        if (!(await this.fetchTrackBatch(batches[b], outcome, drops))) {
+          // (a split batch may have settled some ids before batches turned out unavailable)
+          pending.push(...batches.slice(b).flat().filter((id) => !settled(outcome, id)));
+          break;
+        }
       }
+      await forEachLimited(pending, SINGLE_FETCH_CONCURRENCY, async (id) => {
+        await this.fetchOneTrack(id, outcome, drops);
+      });
+    } catch (error) {
+      if (!(options.keepPartialOnRateLimit && error instanceof SpotifyRateLimitedError)) throw error;
+      outcome.interrupted = { error, pending: valid.filter((id) => !settled(outcome, id)) };
     }
-    await forEachLimited(pending, SINGLE_FETCH_CONCURRENCY, async (id) => {
-      await this.fetchOneTrack(id, outcome, drops);
-    });
     outcome.dropped = drops.counts;
     return outcome;
   }
@@ -148,15 +162,20 @@ export class SpotifyClient {
    * or `{ available: false }` where the tier has none or the endpoint answers 403/404 (no request once
    * that is known). A feature Spotify did not send, or sent out of range, is absent, never 0.
    */
-  async getAudioFeatureOutcomes(ids: readonly string[]): Promise<AudioFeaturesOutcome> {
+  async getAudioFeatureOutcomes(ids: readonly string[], options: OutcomeOptions = {}): Promise<AudioFeaturesOutcome> {
     const outcome = emptyOutcome<NormalisedAudioFeatures>();
     const valid = distinctValid(ids, outcome);
     if (valid.length === 0 && (await this.capabilities.knownUnavailable('audio_features'))) {
       return { available: false, reason: AUDIO_FEATURES_UNAVAILABLE };
     }
     const drops = new DropCounter();
-    for (const batch of chunk(valid, AUDIO_FEATURES_BATCH_SIZE)) {
-      if (!(await this.fetchFeatureBatch(batch, outcome, drops))) return { available: false, reason: AUDIO_FEATURES_UNAVAILABLE };
+    try {
+      for (const batch of chunk(valid, AUDIO_FEATURES_BATCH_SIZE)) {
+        if (!(await this.fetchFeatureBatch(batch, outcome, drops))) return { available: false, reason: AUDIO_FEATURES_UNAVAILABLE };
+      }
+    } catch (error) {
+      if (!(options.keepPartialOnRateLimit && error instanceof SpotifyRateLimitedError)) throw error;
+      outcome.interrupted = { error, pending: valid.filter((id) => !settled(outcome, id)) };
     }
     outcome.dropped = drops.counts;
     return { available: true, ...outcome };
@@ -392,7 +411,10 @@ async function forEachLimited<T>(items: readonly T[], concurrency: number, work:
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  // Every worker settles before this returns, so nothing lands in a result after its caller has it.
+  const results = await Promise.allSettled(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  const rejected = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (rejected) throw rejected.reason;
 }
 
 function clamp(value: number, min: number, max: number): number {

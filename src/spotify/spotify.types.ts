@@ -1,4 +1,5 @@
 /** Plain typed objects the rest of the service sees; raw Spotify JSON stays inside src/spotify. */
+import type { SpotifyRateLimitedError } from './spotify.errors';
 
 export interface SpotifyArtist {
   id: string;
@@ -60,6 +61,11 @@ export interface BatchOutcome<T> {
   unknown: string[];
   refused: Map<string, string>;
   dropped: DroppedFields;
+  /**
+   * Only with `keepPartialOnRateLimit`: a pause stopped the call; `pending` ids were not settled
+   * (ask again after `error.retryAfterMs`). The other ids' outcomes above are final.
+   */
+  interrupted?: { error: SpotifyRateLimitedError; pending: string[] };
 }
 
 export type AudioFeaturesOutcome =
