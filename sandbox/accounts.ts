@@ -80,6 +80,8 @@ function token(state: SandboxState, ctx: RequestContext): SandboxResponse {
   const grantType = form.get('grant_type') ?? '';
   if (GRANT_TYPES.includes(grantType)) ctx.endpoint = `POST /api/token ${grantType}`;
   authenticateClient(state, ctx.headers.authorization, form);
+  const fault = state.faults.nextToken(state.config, grantType);
+  if (fault) throw fault;
   switch (grantType) {
     case 'client_credentials':
       return clientCredentials(state);

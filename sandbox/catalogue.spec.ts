@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { isDecodableSpotifyId } from './random';
 import {
   defaultLibraryTrackIds,
   findTrackById,
@@ -110,5 +111,16 @@ describe('generateCatalogue', () => {
     expect(defaultLibraryTrackIds(catalogue, 'alice', 42)).toEqual(alice);
     expect(defaultLibraryTrackIds(catalogue, 'bob', 42)).not.toEqual(alice);
     expect(defaultLibraryTrackIds(catalogue.slice(0, 30), 'alice', 42)).toHaveLength(30);
+  });
+});
+
+describe('sandbox ids', () => {
+  it("are shaped like Spotify's: 22 base-62 characters of a 128-bit number, so the first is 0-7", () => {
+    const ids = generateCatalogue(3, 2_000).flatMap((t) => [t.id, t.album.id, ...t.artists.map((a) => a.id)]);
+    expect(ids.every((id) => /^[0-7][0-9A-Za-z]{21}$/.test(id) && isDecodableSpotifyId(id))).toBe(true);
+    expect(isDecodableSpotifyId('7n42DGM5Tflk9n8mt7Fhc7')).toBe(true);
+    expect(isDecodableSpotifyId('7n42DGM5Tflk9n8mt7Fhc8')).toBe(false);
+    expect(isDecodableSpotifyId('8000000000000000000000')).toBe(false);
+    expect(isDecodableSpotifyId('zzzzzzzzzzzzzzzzzzzzzz')).toBe(false);
   });
 });

@@ -19,6 +19,50 @@ export interface ServerErrorsFault {
   status: 500 | 502 | 503;
 }
 
+export interface TokenServerErrorsFault {
+  /** How many of the next token-endpoint requests fail with `status`; counts down. */
+  count: number;
+  status: 500 | 502 | 503;
+  /** Then this many refresh_token requests answer `invalid_grant` although the grant is fine (an outage's aftermath). */
+  thenInvalidGrant: number;
+}
+
+/**
+ * "Dirty" mode: Spotify's messy answers. Each part can be set on its own; `dirty: true` (or SANDBOX_DIRTY=1)
+ * turns on DIRTY_PRESET. Retry-After of 0, missing or huge come from the `rateLimit` fault.
+ */
+export interface DirtyConfig {
+  /** About 4 tracks in 10 (chosen by id) carry an ISRC hyphenated, in lower case, with spaces, or junk. */
+  messyIsrcs: boolean;
+  /** An id whose first character is not 0–7 (not a 128-bit number) makes the whole request a 400 `invalid id`. */
+  refuseUndecodableIds: boolean;
+  /** Saved-track pages hold `track: null` items and local files among the real ones. */
+  junkSavedItems: boolean;
+  /** `total` of saved-track pages claims this many more items than the pages hold. */
+  savedTotalExtra: number;
+  /** Every Nth Web API request answers 200 with an HTML page or a cut-off JSON body (alternately); 0 = never. */
+  malformedEveryN: number;
+  /** Web API paths answered 404 as if Spotify removed the endpoint, e.g. `/v1/audio-features`. */
+  removedEndpoints: string[];
+}
+
+export const DIRTY_PRESET: DirtyConfig = {
+  messyIsrcs: true,
+  refuseUndecodableIds: true,
+  junkSavedItems: true,
+  savedTotalExtra: 7,
+  malformedEveryN: 50,
+  removedEndpoints: [],
+};
+
+/** Wordings Spotify has used for the development-mode "user not allowed" 403. */
+export const USER_NOT_ALLOWED_WORDINGS = [
+  'User not registered in the Developer Dashboard',
+  'Check settings on developer.spotify.com/dashboard, the user may not be registered.',
+  'Forbidden',
+  '',
+] as const;
+
 export interface SandboxConfig {
   tier: Tier;
   latencyMs: number;
@@ -36,16 +80,25 @@ export interface SandboxConfig {
   serverErrors: ServerErrorsFault | null;
   /** Users whose every token is refused while they are listed. */
   revokedUsers: string[];
+  /** The message of the development-mode 403 (Spotify's wording has changed over time). */
+  userNotAllowedMessage: string;
+  tokenServerErrors: TokenServerErrorsFault | null;
+  dirty: DirtyConfig | null;
 }
 
-export type SandboxConfigPatch = Partial<Omit<SandboxConfig, 'serverErrors'>> & {
+export type SandboxConfigPatch = Partial<Omit<SandboxConfig, 'serverErrors' | 'tokenServerErrors' | 'dirty'>> & {
   serverErrors?: { count: number; status?: 500 | 502 | 503 } | null;
+  tokenServerErrors?: { count: number; status?: 500 | 502 | 503; thenInvalidGrant?: number } | null;
+  /** true: DIRTY_PRESET; an object: DIRTY_PRESET with these parts changed. */
+  dirty?: boolean | Partial<DirtyConfig> | null;
 };
 
 /** Spotify: refresh tokens expire six months after the original consent (6 × 30.5 days). */
 export const SIX_MONTHS_SECONDS = 183 * 24 * 3600;
 
-export function defaultConfig(overrides: Partial<Pick<SandboxConfig, 'tier' | 'latencyMs' | 'accessTokenTtlSeconds'>>): SandboxConfig {
+export function defaultConfig(
+  overrides: Partial<Pick<SandboxConfig, 'tier' | 'latencyMs' | 'accessTokenTtlSeconds'>> & { dirty?: boolean },
+): SandboxConfig {
   return {
     tier: overrides.tier ?? 'extended',
     latencyMs: overrides.latencyMs ?? 0,
@@ -59,6 +112,9 @@ export function defaultConfig(overrides: Partial<Pick<SandboxConfig, 'tier' | 'l
     quotaExceeded: null,
     serverErrors: null,
     revokedUsers: [],
+    userNotAllowedMessage: USER_NOT_ALLOWED_WORDINGS[0],
+    tokenServerErrors: null,
+    dirty: overrides.dirty ? structuredClone(DIRTY_PRESET) : null,
   };
 }
 
@@ -84,6 +140,42 @@ const CHECKS: Record<keyof SandboxConfig, Check> = {
     const o = obj(v);
     return { count: positiveInt(o.count, 'count'), status: oneOf(o.status ?? 503, [500, 502, 503]) };
   }),
+  userNotAllowedMessage: (v) => {
+    if (typeof v !== 'string') throw new Error('must be a string');
+    return v;
+  },
+  tokenServerErrors: nullable((v) => {
+    const o = obj(v);
+    const then = o.thenInvalidGrant ?? 0;
+    if (!Number.isInteger(then) || (then as number) < 0) throw new Error('thenInvalidGrant must be an integer >= 0');
+    return { count: positiveInt(o.count, 'count'), status: oneOf(o.status ?? 503, [500, 502, 503]), thenInvalidGrant: then };
+  }),
+  dirty: (v) => {
+    if (v === null || v === false) return null;
+    if (v === true) return structuredClone(DIRTY_PRESET);
+    const o = obj(v);
+    const dirty: DirtyConfig = structuredClone(DIRTY_PRESET);
+    for (const [key, value] of Object.entries(o)) {
+      switch (key) {
+        case 'messyIsrcs':
+        case 'refuseUndecodableIds':
+        case 'junkSavedItems':
+          dirty[key] = bool(value);
+          break;
+        case 'savedTotalExtra':
+        case 'malformedEveryN':
+          if (!Number.isInteger(value) || (value as number) < 0) throw new Error(`${key} must be an integer >= 0`);
+          dirty[key] = value as number;
+          break;
+        case 'removedEndpoints':
+          dirty.removedEndpoints = strings(value);
+          break;
+        default:
+          throw new Error(`${key}: unknown dirty setting`);
+      }
+    }
+    return dirty;
+  },
 };
 
 /** Merges a partial config; rejects unknown keys and bad values with one 400 listing them all. */

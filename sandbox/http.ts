@@ -4,6 +4,8 @@ export interface SandboxResponse {
   status: number;
   /** Serialised as JSON unless undefined. */
   body?: unknown;
+  /** Sent as it is instead of `body` (a broken answer on purpose); give the content-type in `headers`. */
+  rawBody?: string;
   headers?: Record<string, string>;
 }
 
@@ -114,7 +116,9 @@ export function parseJsonBody(ctx: RequestContext): Record<string, unknown> {
 export function writeResponse(res: ServerResponse, response: SandboxResponse): void {
   const headers: Record<string, string> = { ...response.headers };
   let payload = '';
-  if (response.body !== undefined) {
+  if (response.rawBody !== undefined) {
+    payload = response.rawBody;
+  } else if (response.body !== undefined) {
     payload = JSON.stringify(response.body);
     headers['content-type'] = 'application/json; charset=utf-8';
   }

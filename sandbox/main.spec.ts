@@ -42,6 +42,26 @@ describe('npm run sandbox (sandbox/main.ts)', () => {
     expect(code).toBe(0);
   });
 
+  it('SANDBOX_DIRTY=1 starts in dirty mode', async () => {
+    const child = runMain({ SANDBOX_PORT: '0', SANDBOX_DIRTY: '1' });
+    try {
+      const line = await firstLine(child.stdout!);
+      expect(line).toMatch(/extended tier, dirty/);
+      const accounts = /SPOTIFY_ACCOUNTS_BASE_URL=(\S+)/.exec(line)![1];
+      expect((await (await fetch(`${accounts}/__admin/config`)).json()) as object).toMatchObject({ dirty: { messyIsrcs: true, refuseUndecodableIds: true } });
+    } finally {
+      child.kill('SIGTERM');
+    }
+    await once(child, 'exit');
+  });
+
+  it('stops with one clear line on a bad SANDBOX_DIRTY', async () => {
+    const child = runMain({ SANDBOX_DIRTY: 'yes' });
+    const [line, [code]] = await Promise.all([firstLine(child.stderr!), once(child, 'exit')]);
+    expect(line).toBe('sandbox: SANDBOX_DIRTY must be 0 or 1, got "yes"');
+    expect(code).toBe(1);
+  });
+
   it('stops with one clear line on a bad setting', async () => {
     const child = runMain({ SANDBOX_TIER: 'premium' });
     const [line, [code]] = await Promise.all([firstLine(child.stderr!), once(child, 'exit')]);

@@ -17,6 +17,12 @@ function tierFromEnv(): Tier {
   return raw;
 }
 
+function dirtyFromEnv(): boolean {
+  const raw = process.env.SANDBOX_DIRTY ?? '';
+  if (raw !== '' && raw !== '0' && raw !== '1') fail(`SANDBOX_DIRTY must be 0 or 1, got "${raw}"`);
+  return raw === '1';
+}
+
 function fail(message: string): never {
   console.error(`sandbox: ${message}`);
   process.exit(1);
@@ -32,9 +38,10 @@ async function main(): Promise<void> {
     clientId: process.env.SANDBOX_CLIENT_ID || undefined,
     clientSecret: process.env.SANDBOX_CLIENT_SECRET || undefined,
     latencyMs: numberFromEnv('SANDBOX_LATENCY_MS', 0),
+    dirty: dirtyFromEnv(),
   });
   console.log(
-    `Spotify sandbox (${tier} tier, ${sandbox.catalogue.length} tracks) listening: ` +
+    `Spotify sandbox (${tier} tier${dirtyFromEnv() ? ', dirty' : ''}, ${sandbox.catalogue.length} tracks) listening: ` +
       `SPOTIFY_API_BASE_URL=${sandbox.apiBaseUrl} SPOTIFY_ACCOUNTS_BASE_URL=${sandbox.accountsBaseUrl} ` +
       `SPOTIFY_CLIENT_ID=${sandbox.clientId} admin=${sandbox.url}/__admin`,
   );

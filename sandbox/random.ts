@@ -55,9 +55,22 @@ function randomChars(rand: Random, alphabet: string, length: number): string {
   return String.fromCharCode(...codes);
 }
 
-/** A Spotify-style id: 22 base-62 characters. */
+/**
+ * A Spotify-shaped id: 22 base-62 characters encoding a 128-bit number, so the first is 0–7
+ * (62^22 > 2^128; an id starting higher does not decode, and Spotify answers it with 400 `invalid id`).
+ */
 export function randomSpotifyId(rand: Random): string {
-  return randomChars(rand, BASE62, 22);
+  const id = '01234567'[floor(rand() * 8)] + randomChars(rand, BASE62, 21);
+  // A few ids starting with 7 are just above 2^128 (a string comparison: see MAX_128_BIT_ID).
+  return id > MAX_128_BIT_ID ? `6${id.slice(1)}` : id;
+}
+
+/** 2^128 - 1 in base 62. The alphabet is in ASCII order, so comparing strings compares the numbers. */
+const MAX_128_BIT_ID = '7n42DGM5Tflk9n8mt7Fhc7';
+
+/** Whether a 22-character base-62 id decodes to a 128-bit number, as Spotify's do. */
+export function isDecodableSpotifyId(id: string): boolean {
+  return /^[0-9A-Za-z]{22}$/.test(id) && id <= MAX_128_BIT_ID;
 }
 
 export function randomUpperAlnum(rand: Random, length: number): string {

@@ -1,18 +1,19 @@
 import { SandboxAlbum, SandboxArtist, SandboxTrack } from './catalogue';
-import { Tier } from './config';
+import { DirtyConfig, Tier } from './config';
+import { hashSeed } from './random';
 import { displayName } from './users';
 
 // Spotify JSON for sandbox objects. The development tier drops what Spotify's Feb-2026 changes
 // removed for development-mode apps (popularity, previews, /me email/country/product).
 
-export function renderTrack(track: SandboxTrack, tier: Tier, api: string): Record<string, unknown> {
+export function renderTrack(track: SandboxTrack, tier: Tier, api: string, dirty: DirtyConfig | null = null): Record<string, unknown> {
   const rendered: Record<string, unknown> = {
-    album: renderAlbum(track.album, api),
+    album: renderAlbum(track.album, tier, api),
     artists: track.artists.map((artist) => renderArtist(artist, api)),
     disc_number: 1,
     duration_ms: track.duration_ms,
     explicit: track.explicit,
-    external_ids: { ...track.external_ids },
+    external_ids: dirty?.messyIsrcs ? messyExternalIds(track) : { ...track.external_ids },
     external_urls: { ...track.external_urls },
     href: `${api}/tracks/${track.id}`,
     id: track.id,
@@ -24,14 +25,36 @@ export function renderTrack(track: SandboxTrack, tier: Tier, api: string): Recor
     type: 'track',
     uri: `spotify:track:${track.id}`,
   };
+  if (tier === 'extended') rendered.available_markets = MARKETS;
   // Absent, not null: that is how a development-mode app sees it.
   if (tier === 'development') delete rendered.popularity;
   return rendered;
 }
 
-function renderAlbum(album: SandboxAlbum, api: string): Record<string, unknown> {
+/** Dirty mode: ISRCs as some labels deliver them. Which form a track gets follows from its id. */
+export function messyExternalIds(track: SandboxTrack): Record<string, unknown> {
+  const isrc = track.external_ids.isrc;
+  switch (hashSeed(track.id) % 10) {
+    case 0: // US-UM7-10-12345
+      return { isrc: `${isrc.slice(0, 2)}-${isrc.slice(2, 5)}-${isrc.slice(5, 7)}-${isrc.slice(7)}` };
+    case 1:
+      return { isrc: isrc.toLowerCase() };
+    case 2:
+      return { isrc: ` ${isrc.slice(0, 5)} ${isrc.slice(5)} ` };
+    case 3:
+      return { isrc: 'N/A' };
+    default:
+      return { isrc };
+  }
+}
+
+/** Markets of every sandbox track and album (extended tier; Spotify removed the field for development-mode apps). */
+const MARKETS = ['GB', 'SE', 'US'];
+
+function renderAlbum(album: SandboxAlbum, tier: Tier, api: string): Record<string, unknown> {
   return {
     album_type: album.album_type,
+    ...(tier === 'extended' ? { available_markets: MARKETS } : {}),
     artists: album.artists.map((artist) => renderArtist(artist, api)),
     external_urls: { spotify: `https://open.spotify.com/album/${album.id}` },
     href: `${api}/albums/${album.id}`,

@@ -21,6 +21,8 @@ export interface SandboxOptions {
   clientSecret?: string;
   accessTokenTtlSeconds?: number;
   latencyMs?: number;
+  /** Start in dirty mode (DIRTY_PRESET); the admin's `dirty` setting switches it later. */
+  dirty?: boolean;
 }
 
 export interface RunningSandbox {
@@ -41,7 +43,12 @@ export interface RunningSandbox {
 export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
   const seed = options.seed ?? 42;
   const client = { id: options.clientId ?? 'sandbox-client-id', secret: options.clientSecret ?? 'sandbox-client-secret' };
-  const config = defaultConfig({ tier: options.tier, latencyMs: options.latencyMs, accessTokenTtlSeconds: options.accessTokenTtlSeconds });
+  const config = defaultConfig({
+    tier: options.tier,
+    latencyMs: options.latencyMs,
+    accessTokenTtlSeconds: options.accessTokenTtlSeconds,
+    dirty: options.dirty,
+  });
   const state = new SandboxState(generateCatalogue(seed, options.catalogueSize), client, config, seed);
   const routes = [...accountsRoutes(state), ...webApiRoutes(state)];
   const admin = adminRoutes(state);
@@ -106,8 +113,12 @@ async function handle(
     if (!isAdmin && state.config.latencyMs > 0) await delay(state.config.latencyMs, undefined, { signal: shutdown });
     const fault = isWebApi ? state.faults.next(state.config) : null;
     if (fault) throw fault;
+    if (isWebApi && state.config.dirty?.removedEndpoints.includes(path)) throw webApiError(404, 'Service not found');
     if (!match) throw isWebApi ? webApiError(404, 'Service not found') : new HttpError(json(404, { error: 'not_found' }));
     response = await match.route.handler(ctx);
+    // After the handler, so the broken answer stands in for one that would have succeeded.
+    const malformed = isWebApi && response.status === 200 ? state.faults.malformed(state.config) : null;
+    if (malformed) response = malformed;
   } catch (error) {
     if (shutdown.aborted) return;
     response = error instanceof HttpError ? error.response : internalError(error);

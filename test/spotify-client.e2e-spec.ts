@@ -173,6 +173,7 @@ describe('Spotify client against the sandbox', () => {
       tier: 'development',
       learnedAt: null,
       available: { batchTracks: false, popularity: false, audioFeatures: false, previewUrls: false },
+      pause: null,
     });
   });
 

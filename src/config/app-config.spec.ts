@@ -56,6 +56,22 @@ describe('parseEnv', () => {
     expect(error.message).not.toContain('\n');
   });
 
+  it('SPOTIFY_MAX_RETRY_AFTER_S: 3600 by default, bounded, one clear line when bad', () => {
+    expect(parseEnv(valid).spotify.maxRetryAfterS).toBe(3600);
+    expect(parseEnv({ ...valid, SPOTIFY_MAX_RETRY_AFTER_S: '60' }).spotify.maxRetryAfterS).toBe(60);
+    for (const bad of ['0', '-5', 'soon', '1.5', '99999999']) {
+      const error = errorFor({ ...valid, SPOTIFY_MAX_RETRY_AFTER_S: bad });
+      expect(error.variable).toBe('SPOTIFY_MAX_RETRY_AFTER_S');
+      expect(error.message).not.toContain('\n');
+    }
+  });
+
+  it('keeps SPOTIFY_REDIRECT_URI exactly as configured, a trailing slash included (Spotify compares it exactly)', () => {
+    const uri = 'https://sync.example.com/auth/spotify/callback/';
+    expect(parseEnv({ ...valid, SPOTIFY_REDIRECT_URI: uri }).spotify.redirectUri).toBe(uri);
+    expect(parseEnv(valid).spotify.redirectUri).toBe(valid.SPOTIFY_REDIRECT_URI);
+  });
+
   it('never puts a secret value in the message', () => {
     const error = errorFor({ ...valid, TOKEN_ENCRYPTION_KEYS: 'k1:c2VjcmV0LXNlY3JldA==' });
     expect(error.message).not.toContain('c2VjcmV0LXNlY3JldA==');

@@ -50,7 +50,7 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   return value;
 }
 
-function url(env: Env, name: string, protocols: string[], fallback?: string): string {
+function url(env: Env, name: string, protocols: string[], fallback?: string, keepTrailingSlash = false): string {
   const value = fallback === undefined ? required(env, name) : (optional(env, name) ?? fallback);
   let parsed: URL;
   try {
@@ -61,7 +61,7 @@ function url(env: Env, name: string, protocols: string[], fallback?: string): st
   if (!protocols.includes(parsed.protocol)) {
     throw new ConfigError(name, `must use ${protocols.join(' or ')}`);
   }
-  return value.replace(/\/+$/, '');
+  return keepTrailingSlash ? value : value.replace(/\/+$/, '');
 }
 
 function list(env: Env, name: string): string[] {
@@ -131,7 +131,8 @@ export function parseEnv(env: Env) {
     spotify: {
       clientId: required(env, 'SPOTIFY_CLIENT_ID'),
       clientSecret: required(env, 'SPOTIFY_CLIENT_SECRET'),
-      redirectUri: url(env, 'SPOTIFY_REDIRECT_URI', ['http:', 'https:']),
+      // Sent exactly as configured: Spotify compares redirect URIs character by character, a trailing slash included.
+      redirectUri: url(env, 'SPOTIFY_REDIRECT_URI', ['http:', 'https:'], undefined, true),
       apiBaseUrl: url(env, 'SPOTIFY_API_BASE_URL', ['http:', 'https:'], 'https://api.spotify.com/v1'),
       accountsBaseUrl: url(env, 'SPOTIFY_ACCOUNTS_BASE_URL', ['http:', 'https:'], 'https://accounts.spotify.com'),
       connectReturnUrl: optional(env, 'SPOTIFY_CONNECT_RETURN_URL')
@@ -144,6 +145,8 @@ export function parseEnv(env: Env) {
       maxAttempts: integer(env, 'SPOTIFY_MAX_ATTEMPTS', 4, 1, 10),
       retryBaseDelayMs: integer(env, 'SPOTIFY_RETRY_BASE_DELAY_MS', 500, 0, 60_000),
       capabilityRecheckHours: integer(env, 'SPOTIFY_CAPABILITY_RECHECK_HOURS', 24, 1, 24 * 90),
+      // A longer Retry-After pauses for this long and is reported, so one absurd answer cannot stop Spotify work for good.
+      maxRetryAfterS: integer(env, 'SPOTIFY_MAX_RETRY_AFTER_S', 3600, 1, 7 * 24 * 3600),
     },
   };
 }

@@ -46,7 +46,7 @@ export class MetricsService {
 
   private readonly spotifyRequests = new Counter({
     name: 'spotify_requests_total',
-    help: 'Requests sent to Spotify, by endpoint template and response status ("error" when no response came)',
+    help: 'Requests sent to Spotify, by endpoint template and response status ("error" when no response came; "malformed" for a 2xx whose body is not what the endpoint promises, counted besides its status)',
     labelNames: ['endpoint', 'status'],
     registers: [this.registry],
   });
@@ -55,6 +55,12 @@ export class MetricsService {
     name: 'spotify_rate_limited_total',
     help: 'Spotify 429 answers: rate_limit (Retry-After) or quota (QUOTA_EXCEEDED)',
     labelNames: ['kind'],
+    registers: [this.registry],
+  });
+
+  private readonly retryAfterCapped = new Counter({
+    name: 'spotify_retry_after_capped_total',
+    help: 'Retry-After answers longer than SPOTIFY_MAX_RETRY_AFTER_S, paused for that maximum instead',
     registers: [this.registry],
   });
 
@@ -107,12 +113,16 @@ export class MetricsService {
   }
 
   /** `endpoint` is a template such as `/tracks/{id}` or `/me/tracks`; `status` a number, or 'error' for no response. */
-  recordSpotifyRequest(endpoint: string, status: number | 'error'): void {
+  recordSpotifyRequest(endpoint: string, status: number | 'error' | 'malformed'): void {
     this.spotifyRequests.inc({ endpoint, status: String(status) });
   }
 
   recordRateLimited(kind: RateLimitKind): void {
     this.rateLimited.inc({ kind });
+  }
+
+  recordRetryAfterCapped(): void {
+    this.retryAfterCapped.inc();
   }
 
   recordPaused(seconds: number): void {

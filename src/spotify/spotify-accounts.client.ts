@@ -1,10 +1,11 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { SpotifyAuthRevokedError, SpotifyBadRequestError, SpotifyTransientError } from './spotify.errors';
 import { isObject, RawObject } from './spotify.mappers';
 import { SpotifyTokenSet, SpotifyRefreshedToken } from './spotify.types';
-import { SpotifyHttp } from './spotify-http';
+import { SpotifyHttp, SpotifyResponse } from './spotify-http';
 
 interface CachedToken {
   value: string;
@@ -13,12 +14,18 @@ interface CachedToken {
 
 /** Renew an app token this long before Spotify says it expires (less for very short-lived tokens). */
 const APP_TOKEN_EARLY_RENEWAL_MS = 60_000;
+/** An `invalid_grant` this soon after the token endpoint answered 5xx may be the outage talking. */
+export const TOKEN_OUTAGE_WINDOW_MS = 120_000;
+/** ...so it is asked once more after this delay before the grant is reported revoked. */
+export const INVALID_GRANT_CONFIRM_DELAY_MS = 2_000;
 
 /** Spotify's Accounts service (POST /api/token): the app's token and users' authorization-code tokens. */
 @Injectable()
 export class SpotifyAccountsClient {
   private appToken: CachedToken | null = null;
   private appTokenInFlight: Promise<string> | null = null;
+  /** When this process last saw the token endpoint answer 5xx (or not answer). */
+  private lastServerErrorAt = 0;
 
   constructor(
     private readonly http: SpotifyHttp,
@@ -58,8 +65,17 @@ export class SpotifyAccountsClient {
   async refreshUserToken(refreshToken: string): Promise<SpotifyRefreshedToken> {
     // Not resent after a timeout: with rotation the first attempt may have used up the refresh token.
     let body: RawObject;
+    const form = { grant_type: 'refresh_token', refresh_token: refreshToken };
     try {
-      body = await this.tokenRequest({ grant_type: 'refresh_token', refresh_token: refreshToken }, false);
+      try {
+        body = await this.tokenRequest(form, false);
+      } catch (error) {
+        // After an outage Spotify has answered invalid_grant for grants that were fine (ListenBrainz lost
+        // every user's tokens to that): near a 5xx, ask once more after a short delay before believing it.
+        if (!(error instanceof SpotifyAuthRevokedError) || Date.now() - this.lastServerErrorAt > TOKEN_OUTAGE_WINDOW_MS) throw error;
+        await sleep(INVALID_GRANT_CONFIRM_DELAY_MS);
+        body = await this.tokenRequest(form, false);
+      }
       this.metrics?.recordTokenRefresh('user', 'refreshed');
     } catch (error) {
       this.metrics?.recordTokenRefresh('user', error instanceof SpotifyAuthRevokedError ? 'invalid_grant' : 'error');
@@ -86,8 +102,20 @@ export class SpotifyAccountsClient {
   }
 
   private async tokenRequest(form: Record<string, string>, idempotent: boolean): Promise<RawObject> {
+    const response = await this.sendTokenRequest(form, idempotent);
+    const body = isObject(response.body) ? response.body : {};
+    if (response.status === 200) return body;
+    const error = typeof body.error === 'string' ? body.error : `http_${response.status}`;
+    const description = typeof body.error_description === 'string' ? body.error_description : 'no description';
+    if (error === 'invalid_grant' && form.grant_type === 'refresh_token') {
+      throw new SpotifyAuthRevokedError(`Spotify refused the refresh token: ${description}`, response.status);
+    }
+    throw new SpotifyBadRequestError(`Spotify token endpoint refused ${form.grant_type}: ${error} (${description})`, response.status, error);
+  }
+
+  private sendTokenRequest(form: Record<string, string>, idempotent: boolean): Promise<SpotifyResponse> {
     const { clientId, clientSecret, accountsBaseUrl } = this.config.spotify;
-    const response = await this.http.send({
+    return this.http.send({
       method: 'POST',
       url: `${accountsBaseUrl}/api/token`,
       endpoint: '/api/token',
@@ -99,15 +127,14 @@ export class SpotifyAccountsClient {
       body: new URLSearchParams(form).toString(),
       gated: false,
       idempotent,
+      // A 5xx means Spotify answered without granting: client credentials and refreshes are safe to ask
+      // again; a code is single-use, so its exchange is not resent (the user simply connects again).
+      retryServerErrors: form.grant_type !== 'authorization_code',
+      expect: (body) => (isObject(body) ? null : 'expected a JSON object'),
+      onServerError: () => {
+        this.lastServerErrorAt = Date.now();
+      },
     });
-    const body = isObject(response.body) ? response.body : {};
-    if (response.status === 200) return body;
-    const error = typeof body.error === 'string' ? body.error : `http_${response.status}`;
-    const description = typeof body.error_description === 'string' ? body.error_description : 'no description';
-    if (error === 'invalid_grant' && form.grant_type === 'refresh_token') {
-      throw new SpotifyAuthRevokedError(`Spotify refused the refresh token: ${description}`, response.status);
-    }
-    throw new SpotifyBadRequestError(`Spotify token endpoint refused ${form.grant_type}: ${error} (${description})`, response.status, error);
   }
 }
 

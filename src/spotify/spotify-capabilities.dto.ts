@@ -17,6 +17,20 @@ export class CapabilityAvailabilityResponse {
   previewUrls!: boolean | null;
 }
 
+export class CappedPauseResponse {
+  @ApiProperty({ enum: ['retry_after_capped'], description: 'Spotify asked for a longer wait than SPOTIFY_MAX_RETRY_AFTER_S' })
+  reason!: 'retry_after_capped';
+
+  @ApiProperty({ type: String, format: 'date-time', description: 'when Spotify work resumes' })
+  until!: string;
+
+  @ApiProperty({ example: 31536000, description: "Spotify's Retry-After, in seconds" })
+  requestedSeconds!: number;
+
+  @ApiProperty({ example: 3600, description: 'the pause actually kept (SPOTIFY_MAX_RETRY_AFTER_S)' })
+  cappedSeconds!: number;
+}
+
 export class CapabilitiesResponse {
   @ApiProperty({
     enum: ['extended', 'development', 'unknown'],
@@ -38,7 +52,17 @@ export class CapabilitiesResponse {
   @ApiProperty({ type: CapabilityAvailabilityResponse })
   available!: CapabilityAvailabilityResponse;
 
+  @ApiProperty({
+    type: CappedPauseResponse,
+    nullable: true,
+    description: 'a running pause that was cut to SPOTIFY_MAX_RETRY_AFTER_S because Spotify asked for longer; null otherwise',
+  })
+  pause!: CappedPauseResponse | null;
+
   static from(report: CapabilitiesReport): CapabilitiesResponse {
-    return { tier: report.tier, learnedAt: report.learnedAt?.toISOString() ?? null, available: { ...report.available } };
+    const pause = report.pause
+      ? { ...report.pause, until: report.pause.until.toISOString() }
+      : null;
+    return { tier: report.tier, learnedAt: report.learnedAt?.toISOString() ?? null, available: { ...report.available }, pause };
   }
 }

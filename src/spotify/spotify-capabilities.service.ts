@@ -1,13 +1,15 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { AccessTierSetting, APP_CONFIG, AppConfig } from '../config/app-config';
 import { SpotifyCapabilityRecord } from './spotify-capability.entity';
-import { SpotifyForbiddenError } from './spotify.errors';
+import { SpotifyForbiddenError, SpotifyNotFoundError } from './spotify.errors';
 import { RawObject } from './spotify.mappers';
+import { SpotifyRateLimiter } from './spotify-rate-limiter';
 import {
   AccessTier,
   Capability,
   CapabilitiesReport,
+  CappedPause,
   SEARCH_LIMIT_DEVELOPMENT,
   SEARCH_LIMIT_EXTENDED,
 } from './spotify.types';
@@ -49,6 +51,7 @@ export class SpotifyCapabilitiesService {
   constructor(
     private readonly em: EntityManager,
     @Inject(APP_CONFIG) config: AppConfig,
+    @Optional() private readonly limiter?: SpotifyRateLimiter,
   ) {
     this.setting = config.spotify.accessTier;
     this.clientId = config.spotify.clientId;
@@ -78,9 +81,10 @@ export class SpotifyCapabilitiesService {
         await this.record(capability, true);
         return { ok: true, value };
       } catch (error) {
-        if (!(error instanceof SpotifyForbiddenError)) throw error;
+        // 403 (the tier lacks it) or 404 (the endpoint was removed, as Spotify did to /recommendations): unavailable.
+        if (!(error instanceof SpotifyForbiddenError || error instanceof SpotifyNotFoundError)) throw error;
         if (this.setting !== 'auto' && FIXED[this.setting][capability]) {
-          this.logger.warn(`SPOTIFY_ACCESS_TIER=${this.setting} but Spotify refused ${capability} (403); falling back`);
+          this.logger.warn(`SPOTIFY_ACCESS_TIER=${this.setting} but Spotify refused ${capability} (${error.status}); falling back`);
         }
         await this.record(capability, false);
         return { ok: false };
@@ -142,9 +146,11 @@ export class SpotifyCapabilitiesService {
 
   /** For GET /v1/spotify/capabilities: always read from the database, as the api process may never call Spotify. */
   async report(): Promise<CapabilitiesReport> {
+    const pause = await this.cappedPause();
     if (this.setting !== 'auto') {
       const fixed = FIXED[this.setting];
       return {
+        pause,
         tier: this.setting,
         learnedAt: null,
         available: {
@@ -159,6 +165,7 @@ export class SpotifyCapabilitiesService {
     const value = (capability: Capability) => this.known.get(capability)?.available ?? null;
     const learned = [...this.known.values()].map((known) => known.learnedAt.getTime());
     return {
+      pause,
       tier: tierOf(value('batch_tracks'), value('popularity')),
       learnedAt: learned.length > 0 ? new Date(Math.max(...learned)) : null,
       available: {
@@ -167,6 +174,18 @@ export class SpotifyCapabilitiesService {
         audioFeatures: value('audio_features'),
         previewUrls: value('preview_urls'),
       },
+    };
+  }
+
+  /** A running pause that was cut to SPOTIFY_MAX_RETRY_AFTER_S (shared through Redis), else null. */
+  async cappedPause(): Promise<CappedPause | null> {
+    const pause = await this.limiter?.currentPause();
+    if (!pause?.capped) return null;
+    return {
+      reason: 'retry_after_capped',
+      until: new Date(Date.now() + pause.remainingMs),
+      requestedSeconds: Math.ceil(pause.capped.requestedMs / 1000),
+      cappedSeconds: Math.ceil(pause.capped.cappedMs / 1000),
     };
   }
 

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
-import { SpotifyRateLimitedError, SpotifyTransientError } from './spotify.errors';
+import { SpotifyMalformedResponseError, SpotifyRateLimitedError, SpotifyTransientError } from './spotify.errors';
 import { isObject } from './spotify.mappers';
 import { SpotifyRateLimiter } from './spotify-rate-limiter';
 
@@ -17,6 +17,15 @@ export interface SpotifyRequest {
   gated: boolean;
   /** Safe to send again after a timeout or a dropped connection (not true of a single-use code). */
   idempotent: boolean;
+  /** Resend after a 5xx answer (default true; false for a single-use authorization code). */
+  retryServerErrors?: boolean;
+  /**
+   * Checks a 2xx body: null when it is what the endpoint promises, else the reason. A wrong body is
+   * retried like a 5xx, then thrown as SpotifyMalformedResponseError.
+   */
+  expect?: (body: unknown) => string | null;
+  /** Told of every 5xx answer and failed attempt, even one a later attempt recovers from. */
+  onServerError?: () => void;
 }
 
 export interface SpotifyResponse {
@@ -24,6 +33,8 @@ export interface SpotifyResponse {
   /** Parsed JSON, the raw text when it is not JSON, or null when empty. */
   body: unknown;
   headers: Headers;
+  /** false when a non-empty body did not parse as JSON */
+  json: boolean;
 }
 
 /** Spotify sometimes sends Retry-After 0 or none: wait at least this long. */
@@ -51,7 +62,7 @@ export class SpotifyHttp {
   ) {}
 
   async send(request: SpotifyRequest): Promise<SpotifyResponse> {
-    const { requestTimeoutMs, maxAttempts, maxInlineWaitMs } = this.config.spotify;
+    const { requestTimeoutMs, maxAttempts, maxInlineWaitMs, maxRetryAfterS } = this.config.spotify;
     let failures = 0;
     let rateLimitWaits = 0;
     for (;;) {
@@ -61,6 +72,7 @@ export class SpotifyHttp {
         response = await this.fetchOnce(request, requestTimeoutMs);
       } catch (error) {
         this.metrics?.recordSpotifyRequest(request.endpoint, 'error');
+        request.onServerError?.();
         failures += 1;
         const resendable = request.idempotent || NOT_SENT_CODES.has(errorCode(error) ?? '');
         if (resendable && failures < maxAttempts) {
@@ -74,19 +86,43 @@ export class SpotifyHttp {
       if (response.status === 429) {
         const quotaExceeded = isQuotaExceeded(response.body);
         this.metrics?.recordRateLimited(quotaExceeded ? 'quota' : 'rate_limit');
-        const retryAfterMs = retryAfterOf(response, quotaExceeded);
-        this.logger.warn(`Spotify answered 429${quotaExceeded ? ' QUOTA_EXCEEDED' : ''}; pausing ${retryAfterMs} ms`);
-        if (request.gated) await this.limiter.pause(retryAfterMs, quotaExceeded);
+        const requestedMs = retryAfterOf(response, quotaExceeded);
+        const capMs = maxRetryAfterS * 1000;
+        const capped = requestedMs > capMs;
+        const retryAfterMs = capped ? capMs : requestedMs;
+        if (capped) {
+          this.metrics?.recordRetryAfterCapped();
+          this.logger.warn(`Spotify asked to wait ${Math.ceil(requestedMs / 1000)} s; pausing for SPOTIFY_MAX_RETRY_AFTER_S=${maxRetryAfterS} s`);
+        } else {
+          this.logger.warn(`Spotify answered 429${quotaExceeded ? ' QUOTA_EXCEEDED' : ''}; pausing ${retryAfterMs} ms`);
+        }
+        if (request.gated) await this.limiter.pause(retryAfterMs, quotaExceeded, capped ? requestedMs : null);
         // The next loop's awaitClearance() does the waiting, so every process waits the same way.
         if (request.gated && !quotaExceeded && retryAfterMs <= maxInlineWaitMs && rateLimitWaits < MAX_RATE_LIMIT_WAITS) {
           rateLimitWaits += 1;
           continue;
         }
-        throw new SpotifyRateLimitedError(retryAfterMs, quotaExceeded);
+        throw new SpotifyRateLimitedError(retryAfterMs, quotaExceeded, undefined, capped, capped ? requestedMs : null);
+      }
+      const malformed = response.status >= 200 && response.status < 300 && request.expect ? request.expect(response.json ? response.body : NOT_JSON) : null;
+      if (malformed !== null) {
+        this.metrics?.recordSpotifyRequest(request.endpoint, 'malformed');
+        request.onServerError?.();
+        failures += 1;
+        if (failures < maxAttempts && request.retryServerErrors !== false) {
+          await this.backoff(failures);
+          continue;
+        }
+        throw new SpotifyMalformedResponseError(
+          `Spotify ${request.method} ${pathOf(request.url)} answered ${response.status} with a body that is not what it promises (${malformed}), ${failures} times`,
+          response.status,
+          malformed,
+        );
       }
       if (response.status >= 500) {
+        request.onServerError?.();
         failures += 1;
-        if (failures < maxAttempts) {
+        if (failures < maxAttempts && request.retryServerErrors !== false) {
           await this.backoff(failures);
           continue;
         }
@@ -110,14 +146,16 @@ export class SpotifyHttp {
     });
     const text = await response.text();
     let body: unknown = null;
+    let json = true;
     if (text) {
       try {
         body = JSON.parse(text);
       } catch {
         body = text;
+        json = false;
       }
     }
-    return { status: response.status, body, headers: response.headers };
+    return { status: response.status, body, headers: response.headers, json };
   }
 
   /** Exponential backoff with "equal jitter": between half and all of base × 2^(n-1). */
@@ -126,6 +164,9 @@ export class SpotifyHttp {
     return sleep(ceiling / 2 + Math.random() * (ceiling / 2));
   }
 }
+
+/** What `expect` receives for a body that is not JSON at all (HTML from an edge proxy, a cut-off answer). */
+export const NOT_JSON = Symbol('not JSON');
 
 function isQuotaExceeded(body: unknown): boolean {
   return isObject(body) && isObject(body.error) && body.error.reason === 'QUOTA_EXCEEDED';

@@ -8,6 +8,8 @@ import { SpotifyRateLimitedError } from './spotify.errors';
 
 /** Under REDIS_KEY_PREFIX. Its value is `rate` or `quota`; its time to live is the pause. */
 export const PAUSE_KEY = 'spotify:pause';
+/** Set beside PAUSE_KEY, with the same time to live, when a Retry-After was capped: `{ requestedMs, cappedMs, until }`. */
+export const CAPPED_PAUSE_KEY = 'spotify:pause:capped';
 
 // Keeps whichever pause ends later, and the quota flag once set, atomically across processes.
 const EXTEND_PAUSE = `
@@ -24,6 +26,15 @@ return 1`;
 export interface Pause {
   remainingMs: number;
   quotaExceeded: boolean;
+  /** Spotify asked for longer than SPOTIFY_MAX_RETRY_AFTER_S; this is what it asked for. */
+  capped?: CappedInfo | null;
+}
+
+export interface CappedInfo {
+  requestedMs: number;
+  cappedMs: number;
+  /** epoch ms when the capped pause ends */
+  until: number;
 }
 
 /**
@@ -37,6 +48,7 @@ export class SpotifyRateLimiter {
   private readonly maxInlineWaitMs: number;
   private localUntil = 0;
   private localQuota = false;
+  private localCapped: CappedInfo | null = null;
   private warnedRedisDown = false;
 
   constructor(
@@ -57,7 +69,7 @@ export class SpotifyRateLimiter {
       const pause = await this.currentPause();
       if (!pause) return;
       if (pause.quotaExceeded || pause.remainingMs > this.maxInlineWaitMs) {
-        throw new SpotifyRateLimitedError(pause.remainingMs, pause.quotaExceeded);
+        throw new SpotifyRateLimitedError(pause.remainingMs, pause.quotaExceeded, undefined, !!pause.capped, pause.capped?.requestedMs ?? null);
       }
       await sleep(pause.remainingMs);
       this.metrics?.recordPaused(pause.remainingMs / 1000);
@@ -65,12 +77,15 @@ export class SpotifyRateLimiter {
   }
 
   /** Pauses every process for `ms` (never shortens a longer running pause). */
-  async pause(ms: number, quotaExceeded: boolean): Promise<void> {
+  async pause(ms: number, quotaExceeded: boolean, requestedMs: number | null = null): Promise<void> {
     const until = Date.now() + ms;
     if (until > this.localUntil) this.localUntil = until;
     this.localQuota = this.localQuota || quotaExceeded;
+    const capped = requestedMs !== null && requestedMs > ms ? { requestedMs, cappedMs: ms, until } : null;
+    if (capped) this.localCapped = capped;
     try {
       await this.redis.eval(EXTEND_PAUSE, 1, PAUSE_KEY, String(Math.ceil(ms)), quotaExceeded ? 'quota' : 'rate');
+      if (capped) await this.redis.set(CAPPED_PAUSE_KEY, JSON.stringify(capped), 'PX', Math.ceil(ms));
       this.warnedRedisDown = false;
     } catch (error) {
       this.warnRedisDown(error);
@@ -81,9 +96,13 @@ export class SpotifyRateLimiter {
     const local = this.localPause();
     let shared: Pause | null = null;
     try {
-      const [[error, ttl], [, kind]] = (await this.redis.pipeline().pttl(PAUSE_KEY).get(PAUSE_KEY).exec()) ?? [[null, -2], [null, null]];
+      const [[error, ttl], [, kind], [, capped]] = (await this.redis.pipeline().pttl(PAUSE_KEY).get(PAUSE_KEY).get(CAPPED_PAUSE_KEY).exec()) ?? [
+        [null, -2],
+        [null, null],
+        [null, null],
+      ];
       if (error) throw error;
-      if (Number(ttl) > 0) shared = { remainingMs: Number(ttl), quotaExceeded: kind === 'quota' };
+      if (Number(ttl) > 0) shared = { remainingMs: Number(ttl), quotaExceeded: kind === 'quota', capped: parseCapped(capped) };
       this.warnedRedisDown = false;
     } catch (error) {
       this.warnRedisDown(error);
@@ -93,6 +112,7 @@ export class SpotifyRateLimiter {
     return {
       remainingMs: Math.max(local.remainingMs, shared.remainingMs),
       quotaExceeded: local.quotaExceeded || shared.quotaExceeded,
+      capped: shared.capped ?? local.capped ?? null,
     };
   }
 
@@ -100,14 +120,26 @@ export class SpotifyRateLimiter {
     const remainingMs = this.localUntil - Date.now();
     if (remainingMs <= 0) {
       this.localQuota = false;
+      this.localCapped = null;
       return null;
     }
-    return { remainingMs, quotaExceeded: this.localQuota };
+    return { remainingMs, quotaExceeded: this.localQuota, capped: this.localCapped && this.localCapped.until > Date.now() ? this.localCapped : null };
   }
 
   private warnRedisDown(error: unknown): void {
     if (this.warnedRedisDown) return;
     this.warnedRedisDown = true;
     this.logger.warn(`Redis unreachable; the Spotify rate-limit pause is local to this process: ${(error as Error).message}`);
+  }
+}
+
+function parseCapped(value: unknown): CappedInfo | null {
+  if (typeof value !== 'string') return null;
+  try {
+    const parsed = JSON.parse(value) as Partial<CappedInfo>;
+    const ok = [parsed.requestedMs, parsed.cappedMs, parsed.until].every((n) => typeof n === 'number' && Number.isFinite(n));
+    return ok ? (parsed as CappedInfo) : null;
+  } catch {
+    return null;
   }
 }

@@ -24,17 +24,43 @@ export class SpotifyRateLimitedError extends SpotifyError {
     readonly retryAfterMs: number,
     /** The developer account's quota is used up: pause all Spotify work, not one request. */
     readonly quotaExceeded: boolean,
-    message = quotaExceeded
-      ? `Spotify quota exceeded; paused for ${Math.ceil(retryAfterMs / 1000)} s`
-      : `Spotify rate limit; paused for ${Math.ceil(retryAfterMs / 1000)} s`,
+    message?: string,
+    /** Spotify asked for longer than SPOTIFY_MAX_RETRY_AFTER_S; the pause is that maximum. Say so in the job's message. */
+    readonly capped = false,
+    /** What Spotify asked for when `capped`, in ms. */
+    readonly requestedMs: number | null = null,
   ) {
-    super(message, 429);
+    super(message ?? rateLimitMessage(retryAfterMs, quotaExceeded, capped, requestedMs), 429);
   }
+}
+
+function rateLimitMessage(retryAfterMs: number, quotaExceeded: boolean, capped: boolean, requestedMs: number | null): string {
+  const base = quotaExceeded
+    ? `Spotify quota exceeded; paused for ${Math.ceil(retryAfterMs / 1000)} s`
+    : `Spotify rate limit; paused for ${Math.ceil(retryAfterMs / 1000)} s`;
+  return capped && requestedMs !== null
+    ? `${base} (Spotify asked for ${Math.ceil(requestedMs / 1000)} s; capped by SPOTIFY_MAX_RETRY_AFTER_S)`
+    : base;
 }
 
 /** 5xx, timeout or network error, after the bounded retries. */
 export class SpotifyTransientError extends SpotifyError {
   readonly retryable = true;
+}
+
+/**
+ * A 2xx whose body is not the JSON the endpoint promises (an HTML page, a truncated body, another
+ * shape), after the bounded retries. Transient: never read it as "no tracks", "gone" or "removed".
+ */
+export class SpotifyMalformedResponseError extends SpotifyTransientError {
+  constructor(
+    message: string,
+    status: number | null,
+    /** what was wrong, e.g. `not JSON (text/html)` or `tracks: expected an array of 50` */
+    readonly reason: string,
+  ) {
+    super(message, status);
+  }
 }
 
 /** 403 on a call this app may not make (missing scope, or not available in this access tier). */
@@ -70,6 +96,8 @@ export class SpotifyBadRequestError extends SpotifyError {
     status: number | null = 400,
     /** The Accounts service's `error` code (`invalid_grant`, `invalid_client`...), when there is one. */
     readonly oauthError: string | null = null,
+    /** The Web API's `error.message` (e.g. `invalid id`), when there is one. */
+    readonly spotifyMessage: string | null = null,
   ) {
     super(message, status);
   }

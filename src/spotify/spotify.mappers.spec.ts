@@ -1,13 +1,13 @@
 import { tierOf } from './spotify-capabilities.service';
-import { mapAudioFeatures, mapSavedTracks, mapTrack } from './spotify.mappers';
+import { mapAudioFeatures, mapAudioFeaturesPartial, mapSavedTracks, mapTrack } from './spotify.mappers';
 import { isSpotifyId } from './spotify.types';
 
 describe('Spotify mappers', () => {
   const raw = {
     id: '4iV5W9uYEdYUVa79Axb7Rh',
     name: 'Golden Harbour',
-    artists: [{ id: 'a1', name: 'Ada Vance' }],
-    album: { id: 'al1', name: 'Harbours', release_date: '2019-05-01' },
+    artists: [{ id: '0TnOYISbd1XYRBk9myaseg', name: 'Ada Vance' }],
+    album: { id: '2noRn2Aes5aoNVsU6iWThc', name: 'Harbours', release_date: '2019-05-01' },
     duration_ms: 201_000,
     external_ids: { isrc: 'seabc1900001' },
     external_urls: { spotify: 'https://open.spotify.com/track/4iV5W9uYEdYUVa79Axb7Rh' },
@@ -19,8 +19,8 @@ describe('Spotify mappers', () => {
     expect(mapTrack(raw)).toEqual({
       id: '4iV5W9uYEdYUVa79Axb7Rh',
       name: 'Golden Harbour',
-      artists: [{ id: 'a1', name: 'Ada Vance' }],
-      album: { id: 'al1', name: 'Harbours', releaseDate: '2019-05-01' },
+      artists: [{ id: '0TnOYISbd1XYRBk9myaseg', name: 'Ada Vance' }],
+      album: { id: '2noRn2Aes5aoNVsU6iWThc', name: 'Harbours', releaseDate: '2019-05-01' },
       durationMs: 201_000,
       isrc: 'SEABC1900001',
       popularity: 0,
@@ -31,14 +31,16 @@ describe('Spotify mappers', () => {
     expect(mapTrack(devTrack)).toMatchObject({ popularity: null, isrc: null });
   });
 
-  it('maps audio features with Spotify precision and skips saved items without a track', () => {
-    expect(mapAudioFeatures({ id: 'x', speechiness: 0.0456, liveness: 0.1234, loudness: -5.883, time_signature: 4 })).toMatchObject({
-      speechiness: 0.0456,
-      liveness: 0.1234,
-      loudness: -5.883,
-      timeSignature: 4,
-      tempo: null,
-    });
+  it('maps audio features with Spotify precision; a missing field is absent (never 0), so the complete record is null', () => {
+    const id = '4iV5W9uYEdYUVa79Axb7Rh';
+    const partial = { id, speechiness: 0.0456, liveness: 0.1234, loudness: -5.883, time_signature: 4 };
+    expect(mapAudioFeaturesPartial(partial)).toEqual({ id, speechiness: 0.0456, liveness: 0.1234, loudness: -5.883, timeSignature: 4, tempo: null, key: null, mode: null });
+    expect(mapAudioFeatures(partial)).toBeNull();
+    const full = { ...partial, danceability: 0.5, energy: 0, valence: 1, acousticness: 0.25, instrumentalness: 0 };
+    expect(mapAudioFeatures(full)).toMatchObject({ energy: 0, instrumentalness: 0, speechiness: 0.0456 });
+  });
+
+  it('skips saved items without a usable track', () => {
     const items = mapSavedTracks([{ added_at: '2026-01-01T00:00:00Z', track: raw }, { added_at: '2026-01-01T00:00:00Z', track: null }]);
     expect(items).toHaveLength(1);
     expect(items[0].addedAt.toISOString()).toBe('2026-01-01T00:00:00.000Z');

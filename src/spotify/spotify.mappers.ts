@@ -1,67 +1,148 @@
-import { SpotifyAudioFeatures, SpotifySavedTrack, SpotifyTrack, SpotifyUser } from './spotify.types';
+import {
+  AUDIO_FEATURE_RANGES,
+  DropCounter,
+  normaliseDate,
+  normaliseDurationMs,
+  normaliseHttpsUrl,
+  normaliseIsrc,
+  normaliseNumber,
+  normalisePopularity,
+  normaliseSpotifyId,
+  normaliseText,
+  STORED_AUDIO_FEATURES,
+} from './spotify.normalise';
+import {
+  NormalisedAudioFeatures,
+  SavedTracksSkipped,
+  SpotifyAudioFeatures,
+  SpotifySavedTrack,
+  SpotifyTrack,
+  SpotifyUser,
+} from './spotify.types';
 
 /** Raw Spotify JSON as it arrives; every field may be missing depending on the access tier. */
 export type RawObject = Record<string, unknown>;
 
 const isObject = (value: unknown): value is RawObject =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
-const str = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
-const num = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
 
-export function mapTrack(raw: RawObject): SpotifyTrack {
+/** Text columns of songs are VARCHAR(500). */
+const TEXT_MAX = 500;
+
+/**
+ * A track object → the typed track, every field normalised (see spotify.normalise.ts).
+ * null when it has no usable id: nothing can be linked to it. Dropped fields are counted in `drops`.
+ */
+export function mapTrack(raw: RawObject, drops = new DropCounter()): SpotifyTrack | null {
+  const id = normaliseSpotifyId(raw.id);
+  if (!id) return drops.drop('id') ?? null;
   const album = isObject(raw.album) ? raw.album : {};
   const artists = Array.isArray(raw.artists) ? raw.artists.filter(isObject) : [];
   const externalIds = isObject(raw.external_ids) ? raw.external_ids : {};
   const externalUrls = isObject(raw.external_urls) ? raw.external_urls : {};
   return {
-    id: String(raw.id),
-    name: str(raw.name) ?? '',
-    artists: artists.map((artist) => ({ id: String(artist.id), name: str(artist.name) ?? '' })),
-    album: { id: String(album.id ?? ''), name: str(album.name) ?? '', releaseDate: str(album.release_date) },
-    durationMs: num(raw.duration_ms) ?? 0,
-    isrc: str(externalIds.isrc)?.toUpperCase() ?? null,
-    popularity: num(raw.popularity),
-    previewUrl: str(raw.preview_url),
-    externalUrl: str(externalUrls.spotify),
+    id,
+    name: normaliseText(raw.name, TEXT_MAX) ?? '',
+    artists: artists.map((artist) => ({ id: normaliseSpotifyId(artist.id) ?? '', name: normaliseText(artist.name, TEXT_MAX) ?? '' })),
+    album: {
+      id: normaliseSpotifyId(album.id) ?? '',
+      name: normaliseText(album.name, TEXT_MAX) ?? '',
+      releaseDate: normaliseText(album.release_date, 10) ?? null,
+    },
+    durationMs: drops.keep('duration_ms', raw.duration_ms, normaliseDurationMs(raw.duration_ms)) ?? 0,
+    isrc: drops.keep('isrc', externalIds.isrc, normaliseIsrc(externalIds.isrc)) ?? null,
+    popularity: drops.keep('popularity', raw.popularity, normalisePopularity(raw.popularity)) ?? null,
+    previewUrl: drops.keep('preview_url', raw.preview_url, normaliseHttpsUrl(raw.preview_url)) ?? null,
+    externalUrl: drops.keep('external_url', externalUrls.spotify, normaliseHttpsUrl(externalUrls.spotify)) ?? null,
   };
 }
 
-export function mapAudioFeatures(raw: RawObject): SpotifyAudioFeatures {
-  return {
-    id: String(raw.id),
-    danceability: num(raw.danceability) ?? 0,
-    energy: num(raw.energy) ?? 0,
-    valence: num(raw.valence) ?? 0,
-    acousticness: num(raw.acousticness) ?? 0,
-    instrumentalness: num(raw.instrumentalness) ?? 0,
-    speechiness: num(raw.speechiness) ?? 0,
-    liveness: num(raw.liveness) ?? 0,
-    loudness: num(raw.loudness) ?? 0,
-    tempo: num(raw.tempo),
-    key: num(raw.key),
-    mode: num(raw.mode),
-    timeSignature: num(raw.time_signature),
+/** Audio features with each stored field present only when Spotify sent a usable value (never 0 for missing). */
+export function mapAudioFeaturesPartial(raw: RawObject, drops = new DropCounter()): NormalisedAudioFeatures | null {
+  const id = normaliseSpotifyId(raw.id);
+  if (!id) return drops.drop('id') ?? null;
+  const features: NormalisedAudioFeatures = {
+    id,
+    tempo: drops.keep('tempo', raw.tempo, normaliseNumber(raw.tempo, 0, 1000)) ?? null,
+    key: drops.keep('key', raw.key, normaliseNumber(raw.key, -1, 11, true)) ?? null,
+    mode: drops.keep('mode', raw.mode, normaliseNumber(raw.mode, 0, 1, true)) ?? null,
+    timeSignature: drops.keep('time_signature', raw.time_signature, normaliseNumber(raw.time_signature, 0, 12, true)) ?? null,
   };
+  for (const name of STORED_AUDIO_FEATURES) {
+    const [min, max] = AUDIO_FEATURE_RANGES[name];
+    const value = drops.keep(name, raw[name], normaliseNumber(raw[name], min, max));
+    if (value !== undefined) features[name] = value;
+  }
+  return features;
+}
+
+/**
+ * The complete record the first-edition writers expect: null unless every stored feature is usable,
+ * so a missing field is never written as 0. Prefer mapAudioFeaturesPartial.
+ */
+export function mapAudioFeatures(raw: RawObject, drops = new DropCounter()): SpotifyAudioFeatures | null {
+  const partial = mapAudioFeaturesPartial(raw, drops);
+  return partial && isComplete(partial) ? partial : null;
+}
+
+export function isComplete(features: NormalisedAudioFeatures): features is SpotifyAudioFeatures {
+  return STORED_AUDIO_FEATURES.every((name) => features[name] !== undefined);
 }
 
 export function mapUser(raw: RawObject): SpotifyUser {
   return {
-    id: String(raw.id),
-    displayName: str(raw.display_name),
-    email: str(raw.email),
-    country: str(raw.country),
-    product: str(raw.product),
+    id: normaliseText(raw.id, 255) ?? '',
+    displayName: normaliseText(raw.display_name, TEXT_MAX) ?? null,
+    email: normaliseText(raw.email, 320) ?? null,
+    country: normaliseText(raw.country, 2) ?? null,
+    product: normaliseText(raw.product, 50) ?? null,
   };
 }
 
-/** Saved-track items; entries without a playable track (removed from the catalogue) are skipped. */
+export function emptySkipped(): SavedTracksSkipped {
+  return { nullTrack: 0, localFile: 0, invalidId: 0, unplayable: 0, notAnObject: 0 };
+}
+
+/** Saved-track items: the usable ones (a track with a valid id) and the others counted by reason. */
+export function mapSavedTrackItems(
+  items: readonly unknown[],
+  drops = new DropCounter(),
+): { items: SpotifySavedTrack[]; skipped: SavedTracksSkipped } {
+  const skipped = emptySkipped();
+  const usable: SpotifySavedTrack[] = [];
+  for (const item of items) {
+    if (!isObject(item)) {
+      skipped.notAnObject += 1;
+      continue;
+    }
+    const raw = item.track;
+    if (!isObject(raw)) {
+      skipped.nullTrack += 1;
+      continue;
+    }
+    if (raw.is_local === true) {
+      skipped.localFile += 1;
+      continue;
+    }
+    if (raw.is_playable === false) {
+      skipped.unplayable += 1;
+      continue;
+    }
+    const track = mapTrack(raw, drops);
+    if (!track) {
+      skipped.invalidId += 1;
+      continue;
+    }
+    // An unreadable added_at keeps the item (it is a real save) dated at the epoch, which sorts it oldest.
+    const addedAt = normaliseDate(item.added_at) ?? drops.drop('added_at') ?? new Date(0);
+    usable.push({ addedAt, track });
+  }
+  return { items: usable, skipped };
+}
+
+/** First-edition helper: the usable saved items only. */
 export function mapSavedTracks(items: unknown): SpotifySavedTrack[] {
-  if (!Array.isArray(items)) return [];
-  return items.filter(isObject).flatMap((item) =>
-    isObject(item.track) && str(item.track.id)
-      ? [{ addedAt: new Date(String(item.added_at)), track: mapTrack(item.track) }]
-      : [],
-  );
+  return Array.isArray(items) ? mapSavedTrackItems(items).items : [];
 }
 
 export { isObject };
