@@ -5,7 +5,7 @@ import { validate } from 'class-validator';
 import { Page } from '../common/cursor';
 import { flattenValidationErrors } from '../common/validation';
 import { AUDIO_FEATURES, roundFeature, Song } from './song.entity';
-import { SongColumns, SongRepository } from './song.repository';
+import { IndexedSongColumns, SongColumns, SongRepository } from './song.repository';
 import { BulkUpsertResponse, CreateSongDto, ListSongsQuery, UpdateSongDto } from './songs.dto';
 
 const COLUMN_BY_FIELD = {
@@ -77,6 +77,13 @@ export class SongsService {
     if (!deleted) throw new NotFoundException(`Song ${id} not found`);
   }
 
+  /** Which of these song ids exist. */
+  async existing(ids: string[]): Promise<Set<string>> {
+    if (!ids.length) return new Set();
+    const found = await this.songs.find({ id: { $in: ids } }, { fields: ['id'] });
+    return new Set(found.map((song) => song.id));
+  }
+
   list(query: ListSongsQuery): Promise<Page<Song>> {
     return this.songs.list(query);
   }
@@ -87,7 +94,7 @@ export class SongsService {
    */
   async bulkUpsert(rows: unknown[]): Promise<BulkUpsertResponse> {
     const rejected: BulkUpsertResponse['rejected'] = [];
-    const accepted: SongColumns[] = [];
+    const accepted: IndexedSongColumns[] = [];
     const seenKeys = new Set<string>();
     const dtos = await Promise.all(rows.map((row) => this.validateRow(row)));
     dtos.forEach((result, index) => {
@@ -102,10 +109,15 @@ export class SongsService {
         return;
       }
       if (key) seenKeys.add(key);
-      accepted.push(toColumns(dto));
+      accepted.push({ index, columns: toColumns(dto) });
     });
-    const counts = accepted.length ? await this.songs.bulkUpsert(accepted) : { created: 0, updated: 0 };
-    return { ...counts, rejected };
+    if (!accepted.length) return { created: 0, updated: 0, rejected };
+    const written = await this.songs.bulkUpsert(accepted);
+    return {
+      created: written.created,
+      updated: written.updated,
+      rejected: [...rejected, ...written.rejected].sort((a, b) => a.index - b.index),
+    };
   }
 
   private async validateRow(row: unknown): Promise<{ dto: CreateSongDto } | { reasons: string[] }> {
