@@ -3,7 +3,8 @@ import type { EntityManager, Knex } from '@mikro-orm/postgresql';
 import { NOW_UTC, pgArray, SqlRepository } from '../common/sql-repository';
 import type { SpotifyTrack } from '../spotify/spotify.types';
 import { decodeCursor, fingerprint, keysetPage, Page } from '../common/cursor';
-import { AUDIO_FEATURES, AudioFeature, Song } from './song.entity';
+import { AUDIO_FEATURES, AudioFeature } from './audio-features';
+import { Song } from './song.entity';
 import { ISRC } from './songs.dto';
 import type { ListSongsQuery, SongSort } from './songs.dto';
 

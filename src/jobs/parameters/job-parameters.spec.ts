@@ -61,7 +61,7 @@ describe('job parameter bounds', () => {
     ['PT59S', 'under a minute'],
     [`PT${'0'.repeat(30)}1H`, 'over 32 characters'],
     [7, 'not a string'],
-  ])('refuses staleAfter %j (%s), naming parameters.staleAfter', (staleAfter) => {
+  ] as [unknown, string][])('refuses staleAfter %j (%s), naming parameters.staleAfter', (staleAfter) => {
     expect(fields(() => normaliseJobRequest('track_sync', null, { staleAfter }))).toEqual(['parameters.staleAfter']);
   });
 
