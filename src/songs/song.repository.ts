@@ -1,4 +1,3 @@
-import { DriverException } from '@mikro-orm/postgresql';
 import type { EntityManager, Knex } from '@mikro-orm/postgresql';
 import { NOW_UTC, pgArray, SqlRepository } from '../common/sql-repository';
 import type { SpotifyTrack } from '../spotify/spotify.types';
@@ -165,14 +164,14 @@ export class SongRepository extends SqlRepository<Song> {
       count(await attempt(batch));
       return;
     } catch (error) {
-      if (!(error instanceof DriverException)) throw error;
+      if (!isRowRefusal(error)) throw error;
     }
     // the batch was refused: find the row(s) responsible, one savepoint each
     for (const row of batch) {
       try {
         count(await attempt([row]));
       } catch (error) {
-        if (!(error instanceof DriverException)) throw error;
+        if (!isRowRefusal(error)) throw error;
         outcome.rejected.push({ index: row.index, reasons: [refusalReason(error)] });
       }
     }
@@ -407,11 +406,18 @@ const CLEAR_SPOTIFY_DATA = `
   ${AUDIO_FEATURES.map((f) => `${f} = CASE WHEN audio_features_synced THEN NULL ELSE ${f} END`).join(', ')},
   audio_features_synced = false`;
 
+/** SQLSTATE classes 22 (data exception) and 23 (integrity constraint): the row, not the database, is the problem. */
+function isRowRefusal(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^2[23]/.test(code);
+}
+
 /** A stable reason for a row the database refused; the driver's text (values, SQL) stays out. */
-function refusalReason(error: DriverException): string {
+function refusalReason(error: unknown): string {
   const code = (error as { code?: string }).code;
   if (code === '23514') return 'a value is out of the allowed range';
   if (code === '23505') return 'conflicts with another song (unique key)';
   if (code === '22001') return 'a value is too long';
+  if (code === '22021' || code === '22P05') return 'a text holds a character the database cannot store (such as NUL)';
   return 'the database refused this row';
 }
