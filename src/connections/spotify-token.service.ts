@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { SingleFlight } from '../common/single-flight';
 import { SpotifyAccountsClient } from '../spotify/spotify-accounts.client';
 import { SpotifyAuthRevokedError } from '../spotify/spotify.errors';
 import { SpotifyNotConnectedError, SpotifyReauthRequiredError } from './spotify-connection.errors';
@@ -20,7 +21,7 @@ type Outcome = { token: string } | { reauth: string } | { missing: true };
 @Injectable()
 export class SpotifyTokenService {
   private readonly logger = new Logger(SpotifyTokenService.name);
-  private readonly inFlight = new Map<string, Promise<string>>();
+  private readonly flights = new SingleFlight<string>();
 
   constructor(
     private readonly store: SpotifyConnectionStore,
@@ -35,7 +36,7 @@ export class SpotifyTokenService {
   async getUserAccessToken(userId: string): Promise<string> {
     const current = usable(userId, await this.store.findWithTokens(userId));
     if (!expiresSoon(current)) return current.accessToken;
-    return this.singleFlight(`expiry:${userId}`, () => this.refresh(userId, (row) => !expiresSoon(row)));
+    return this.flights.run(`expiry:${userId}`, () => this.refresh(userId, (row) => !expiresSoon(row)));
   }
 
   /**
@@ -43,18 +44,9 @@ export class SpotifyTokenService {
    * the same token rejected. If another caller already replaced it, that newer token is returned.
    */
   async refreshAfterUnauthorized(userId: string, rejectedAccessToken: string): Promise<string> {
-    return this.singleFlight(`rejected:${userId}:${rejectedAccessToken}`, () =>
+    return this.flights.run(`rejected:${userId}:${rejectedAccessToken}`, () =>
       this.refresh(userId, (row) => row.accessToken !== rejectedAccessToken && !expiresSoon(row)),
     );
-  }
-
-  private singleFlight(key: string, work: () => Promise<string>): Promise<string> {
-    let flight = this.inFlight.get(key);
-    if (!flight) {
-      flight = work().finally(() => this.inFlight.delete(key));
-      this.inFlight.set(key, flight);
-    }
-    return flight;
   }
 
   private async refresh(userId: string, stillValid: (row: ConnectionWithTokens) => boolean): Promise<string> {
