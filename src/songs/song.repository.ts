@@ -206,6 +206,11 @@ export class SongRepository extends SqlRepository<Song> {
       .returning(knex.raw('(xmax = 0) AS inserted'));
   }
 
+  /** Features written through the API are the caller's, not Spotify's (the audio_features_synced rule below). */
+  markFeaturesFromCaller(song: Song): void {
+    song.audioFeaturesSynced = FEATURES_FROM_CALLER;
+  }
+
   // ---- Spotify data (jobs and links) ----
 
   /** The named songs that exist, with their Spotify link (null when unlinked). */
@@ -398,8 +403,8 @@ const FEATURE_COLUMNS = AUDIO_FEATURES.map((f) => `${f} numeric`).join(', ');
  * The audio_features_synced rule, in one place: features Spotify gave set it; features a caller
  * wrote clear it; dropping a link clears the features only where they were Spotify's.
  */
-const FEATURES_FROM_SPOTIFY = 'true';
-const FEATURES_FROM_CALLER = 'false';
+const FEATURES_FROM_SPOTIFY = true;
+const FEATURES_FROM_CALLER = false;
 const CLEAR_SPOTIFY_DATA = `
   spotify_popularity = NULL, spotify_preview_url = NULL, spotify_external_url = NULL,
   spotify_last_sync = NULL, last_popularity_update = NULL, spotify_track_gone_at = NULL,

@@ -43,7 +43,7 @@ export class SongsService {
   async create(dto: CreateSongDto): Promise<Song> {
     await this.assertTrackIdFree(dto.spotifyTrackId);
     const song = this.em.create(Song, this.toEntityData(dto) as Song);
-    song.audioFeaturesSynced = false;
+    this.songs.markFeaturesFromCaller(song);
     try {
       await this.em.persistAndFlush(song);
     } catch (error) {
@@ -67,7 +67,7 @@ export class SongsService {
   async update(id: string, dto: UpdateSongDto): Promise<Song> {
     const song = await this.get(id);
     this.em.assign(song, this.toEntityData(dto));
-    if (hasFeatures(dto)) song.audioFeaturesSynced = false;
+    if (hasFeatures(dto)) this.songs.markFeaturesFromCaller(song);
     await this.em.flush();
     return song;
   }
