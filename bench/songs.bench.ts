@@ -73,16 +73,16 @@ async function main(): Promise<void> {
     // warm both paths so neither pays for connecting or planning first
     await rawUpsert(raw, songs.slice(0, 10));
     const repo = orm.em.fork().getRepository(Song) as SongRepository;
-    await repo.bulkUpsert(songs.slice(0, 10).map((s) => ({ ...s })));
+    await repo.bulkUpsert(songs.slice(0, 10).map((s, index) => ({ index, columns: { ...s } })));
 
     const rawInsertMs = await timeBatches(songs, (b) => rawUpsert(raw, b));
     const repoInsertMs = await timeBatches(songs, (b) =>
-      (orm.em.fork().getRepository(Song) as SongRepository).bulkUpsert(b.map((s) => ({ ...s }))),
+      (orm.em.fork().getRepository(Song) as SongRepository).bulkUpsert(b.map((s, index) => ({ index, columns: { ...s } }))),
     );
     // second pass: every row now conflicts and updates
     const rawUpdateMs = await timeBatches(songs, (b) => rawUpsert(raw, b));
     const repoUpdateMs = await timeBatches(songs, (b) =>
-      (orm.em.fork().getRepository(Song) as SongRepository).bulkUpsert(b.map((s) => ({ ...s }))),
+      (orm.em.fork().getRepository(Song) as SongRepository).bulkUpsert(b.map((s, index) => ({ index, columns: { ...s } }))),
     );
     const rate = (n: number) => `${Math.round(TOTAL / (n / 1000)).toLocaleString('en')} rows/s`;
     printTable(`Bulk upsert of ${TOTAL.toLocaleString('en')} songs, ${BATCH} a statement`, [

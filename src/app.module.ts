@@ -8,6 +8,7 @@ import { WorkerRoutesGuard } from './common/worker-routes.guard';
 import { HttpDrain } from './common/graceful-shutdown';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { createValidationPipe } from './common/validation';
+import { ConnectionsModule } from './connections/connections.module';
 import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import { createOrmConfig } from './config/mikro-orm.config';
@@ -36,6 +37,7 @@ export class AppModule {
         MetricsModule,
         UsersModule,
         SongsModule,
+        ConnectionsModule,
         AuthModule,
         SpotifyModule,
         JobsModule.forRoot(config.role),

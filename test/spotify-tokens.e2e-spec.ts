@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { RunningSandbox, startSandbox } from '../sandbox/sandbox-server';
-import { SpotifyNotConnectedError, SpotifyReauthRequiredError } from '../src/auth/auth.errors';
-import { reencryptTokens } from '../src/auth/reencrypt-tokens.command';
-import { SpotifyTokenService } from '../src/auth/spotify-token.service';
+import { SpotifyNotConnectedError, SpotifyReauthRequiredError } from '../src/connections/spotify-connection.errors';
+import { reencryptTokens } from '../src/connections/reencrypt-tokens.command';
+import { SpotifyTokenService } from '../src/connections/spotify-token.service';
 import { parseEnv } from '../src/config/app-config';
 import { TokenCipher } from '../src/crypto/token-cipher.service';
 import { connect, connectionRows, createUser, expireStoredToken, sandboxEnv, withPg } from './helpers/spotify-connect';

@@ -1,8 +1,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { RunningSandbox, startSandbox } from '../sandbox/sandbox-server';
-import { normaliseJobRequest } from '../src/jobs/sync-job-request';
-import { SyncScheduler } from '../src/jobs/sync-scheduler';
+import { normaliseJobRequest } from '../src/jobs/parameters/job-parameters';
+import { SyncScheduler } from '../src/jobs/schedules/sync.scheduler';
 import { ChildApp, freePort, startChildApp } from './helpers/child-app';
 import { createMigratedDatabase, TestDatabase } from './helpers/database';
 import { sandboxEnv } from './helpers/spotify-connect';

@@ -1,21 +1,18 @@
 import { Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
-import { CryptoModule } from '../crypto/crypto.module';
+import { ConnectionsModule } from '../connections/connections.module';
 import { SpotifyModule } from '../spotify/spotify.module';
 import { UsersModule } from '../users/users.module';
 import { OAuthStateStore } from './oauth-state.store';
+import { SpotifyAuthorizeController } from './spotify-authorize.controller';
+import { SpotifyAuthorizeService } from './spotify-authorize.service';
 import { SpotifyCallbackController } from './spotify-callback.controller';
-import { SpotifyConnectionController } from './spotify-connection.controller';
-import { SpotifyConnectionService } from './spotify-connection.service';
-import { SpotifyConnectionStore } from './spotify-connection.store';
-import { SpotifyTokenService } from './spotify-token.service';
 import { SpotifyStrategy } from './spotify.strategy';
 
-/** Connecting users' Spotify accounts, and valid user tokens for the jobs (SpotifyTokenService). */
+/** The browser flow that connects a Spotify account: authorize URL, OAuth state + PKCE, callback. */
 @Module({
-  imports: [PassportModule, CryptoModule, UsersModule, SpotifyModule],
-  controllers: [SpotifyConnectionController, SpotifyCallbackController],
-  providers: [OAuthStateStore, SpotifyConnectionStore, SpotifyConnectionService, SpotifyStrategy, SpotifyTokenService],
-  exports: [SpotifyTokenService],
+  imports: [PassportModule, UsersModule, SpotifyModule, ConnectionsModule],
+  controllers: [SpotifyAuthorizeController, SpotifyCallbackController],
+  providers: [OAuthStateStore, SpotifyAuthorizeService, SpotifyStrategy],
 })
 export class AuthModule {}

@@ -5,7 +5,7 @@ import { Public } from '../common/public.decorator';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { SpotifyCallbackFilter, connectReturnLocation } from './spotify-callback.filter';
 import { SpotifyCallbackGuard } from './spotify-callback.guard';
-import { ConnectedResponse } from './spotify-connection.dto';
+import { ConnectedResponse } from '../connections/spotify-connection.dto';
 import { ApiEndpoint } from '../openapi/api-endpoint.decorator';
 
 /** Where Spotify sends the browser back (SPOTIFY_REDIRECT_URI); the strategy has done the work by now. */

@@ -6,7 +6,8 @@ import {
   SpotifyTransientError,
   SpotifyUserNotAllowedError,
 } from '../spotify/spotify.errors';
-import { ConnectCallbackError } from './auth.errors';
+import { SpotifyAccountLinkedElsewhereError } from '../connections/spotify-connection.errors';
+import { ConnectCallbackError, SpotifyAccountAlreadyLinkedError } from './auth.errors';
 
 /** Whatever failed during the callback (state, code exchange, profile, storing) → one clear answer. */
 export function toCallbackError(error: unknown): unknown {
@@ -15,6 +16,7 @@ export function toCallbackError(error: unknown): unknown {
     ? (error as { oauthError?: unknown }).oauthError
     : error;
   if (cause instanceof HttpException) return cause;
+  if (cause instanceof SpotifyAccountLinkedElsewhereError) return new SpotifyAccountAlreadyLinkedError();
   if (cause instanceof SpotifyUserNotAllowedError) {
     return new ConnectCallbackError(
       'user_not_allowed',

@@ -10,8 +10,9 @@ import type { SpotifyTokenSet, SpotifyUser } from '../spotify/spotify.types';
 import { ConnectCallbackError, OAuthStateInvalidError, SpotifyConsentDeniedError } from './auth.errors';
 import { OAuthStateStore } from './oauth-state.store';
 import { toCallbackError } from './spotify-callback.errors';
-import { ConnectedResponse } from './spotify-connection.dto';
-import { SPOTIFY_SCOPES, SpotifyConnectionService } from './spotify-connection.service';
+import { ConnectedResponse } from '../connections/spotify-connection.dto';
+import { SpotifyConnectionService } from '../connections/spotify-connection.service';
+import { SPOTIFY_SCOPES } from './spotify-authorize.service';
 
 /** The user a verified state was bound to, for the verify step of the same request. */
 const stateOwners = new WeakMap<Request, string>();

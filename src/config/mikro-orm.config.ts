@@ -1,13 +1,13 @@
 import { defineConfig, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { join } from 'node:path';
-import { SavedTrack } from '../jobs/saved-track.entity';
-import { SpotifySyncJob } from '../jobs/spotify-sync-job.entity';
-import { SyncJobFailure } from '../jobs/sync-job-failure.entity';
+import { SavedTrack } from '../jobs/records/saved-track.entity';
+import { SpotifySyncJob } from '../jobs/records/spotify-sync-job.entity';
+import { SyncJobFailure } from '../jobs/records/sync-job-failure.entity';
 import { IdempotencyKeyRecord } from '../idempotency/idempotency-key.entity';
 import { Song } from '../songs/song.entity';
 import { SpotifyCapabilityRecord } from '../spotify/spotify-capability.entity';
-import { SpotifyConnection } from '../users/spotify-connection.entity';
+import { SpotifyConnection } from '../connections/spotify-connection.entity';
 import { User } from '../users/user.entity';
 
 export const ENTITIES = [User, SpotifyConnection, Song, SpotifySyncJob, SyncJobFailure, SavedTrack, SpotifyCapabilityRecord, IdempotencyKeyRecord];

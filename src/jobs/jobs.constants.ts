@@ -20,11 +20,6 @@ export function syncJobOptions(config: AppConfig, jobId: string, delayMs = 0): J
   };
 }
 
-export const DEFAULT_STALE_AFTER = {
-  track_sync: 'P7D',
-  popularity_update: 'PT24H',
-} as const;
-
 export const SCHEDULES = {
   staleTrackSync: 'stale-track-sync',
   popularityUpdate: 'popularity-update',

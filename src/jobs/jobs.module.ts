@@ -2,25 +2,24 @@ import { BullModule } from '@nestjs/bull';
 import { DynamicModule, Module, OnModuleInit, Provider } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import type { RedisOptions } from 'ioredis';
-import { AuthModule } from '../auth/auth.module';
 import { APP_CONFIG, AppConfig, AppRole } from '../config/app-config';
 import { SpotifyModule } from '../spotify/spotify.module';
+import { ConnectionsModule } from '../connections/connections.module';
+import { SongsModule } from '../songs/songs.module';
 import { UsersModule } from '../users/users.module';
 import { UsersService } from '../users/users.service';
-import { JobReconciler } from './job-reconciler';
 import { SYNC_QUEUE } from './jobs.constants';
-import { PopularityUpdateHandler } from './popularity-update.handler';
-import { SongEnrichmentService } from './song-enrichment.service';
-import { SongLinkService } from './song-link.service';
-import { SongSyncController } from './song-sync.controller';
-import { SyncJobQueue } from './sync-job.queue';
-import { SyncJobRunner } from './sync-job.runner';
-import { SyncJobWorker } from './sync-job.worker';
-import { SyncJobsController } from './sync-jobs.controller';
+import { PopularityUpdateHandler } from './handlers/popularity-update.handler';
+import { SongSyncController } from './api/song-sync.controller';
+import { SyncJobQueue } from './queue/sync-job.queue';
+import { SyncJobRunner } from './runner/sync-job.runner';
+import { SyncJobProcessor } from './queue/sync-job.processor';
+import { SyncJobReconciler } from './queue/sync-job.reconciler';
+import { SyncJobsController } from './api/sync-jobs.controller';
 import { SyncJobsService } from './sync-jobs.service';
-import { SyncScheduler } from './sync-scheduler';
-import { TrackSyncHandler } from './track-sync.handler';
-import { UserLibraryHandler } from './user-library.handler';
+import { SyncScheduler } from './schedules/sync.scheduler';
+import { TrackSyncHandler } from './handlers/track-sync.handler';
+import { UserLibraryHandler } from './handlers/user-library.handler';
 
 /**
  * Bull's connection options; Bull opens (and on close, quits) its client, subscriber and blocking
@@ -41,7 +40,7 @@ function bullRedisOptions(redisUrl: string): RedisOptions {
   };
 }
 
-const WORKER_ONLY: Provider[] = [SyncJobWorker, JobReconciler, SyncScheduler];
+const WORKER_ONLY: Provider[] = [SyncJobProcessor, SyncJobReconciler, SyncScheduler];
 
 /** Sync jobs: the API for every role; queue processing, the reconciler and schedules for worker and all. */
 @Module({})
@@ -71,15 +70,14 @@ export class JobsModule implements OnModuleInit {
         BullModule.registerQueue({ name: SYNC_QUEUE }),
         ...(processes ? [ScheduleModule.forRoot()] : []),
         SpotifyModule,
-        AuthModule,
+        ConnectionsModule,
+        SongsModule,
         UsersModule,
       ],
       controllers: [SyncJobsController, SongSyncController],
       providers: [
         SyncJobQueue,
         SyncJobsService,
-        SongEnrichmentService,
-        SongLinkService,
         TrackSyncHandler,
         PopularityUpdateHandler,
         UserLibraryHandler,

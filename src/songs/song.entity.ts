@@ -1,16 +1,8 @@
 import { Opt, Check, DecimalType, Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { SongRepository } from './song.repository';
 
-/** The five base features keep Spotify's 3 decimals; the seed gives speechiness/liveness only 2. */
-export const BASE_FEATURES = ['energy', 'danceability', 'valence', 'acousticness', 'instrumentalness'] as const;
-export const AUDIO_FEATURES = [...BASE_FEATURES, 'speechiness', 'liveness', 'loudness'] as const;
-export type AudioFeature = (typeof AUDIO_FEATURES)[number];
-
-/** Rounds to the decimals the schema keeps: 3 for the five base features, 2 for the rest. */
-export function roundFeature(name: AudioFeature, value: number): number {
-  const scale = 10 ** ((BASE_FEATURES as readonly string[]).includes(name) ? 3 : 2);
-  return Math.round(value * scale) / scale;
-}
+export { AUDIO_FEATURES, BASE_FEATURES, roundFeature } from './audio-features';
+export type { AudioFeature } from './audio-features';
 
 const feature = (precision: number, scale: number) =>
   ({ type: new DecimalType('number'), precision, scale, nullable: true }) as const;

@@ -5,7 +5,7 @@ import { validate } from 'class-validator';
 import { Page } from '../common/cursor';
 import { flattenValidationErrors } from '../common/validation';
 import { AUDIO_FEATURES, roundFeature, Song } from './song.entity';
-import { SongColumns, SongRepository } from './song.repository';
+import { IndexedSongColumns, SongColumns, SongRepository } from './song.repository';
 import { BulkUpsertResponse, CreateSongDto, ListSongsQuery, UpdateSongDto } from './songs.dto';
 
 const COLUMN_BY_FIELD = {
@@ -43,7 +43,7 @@ export class SongsService {
   async create(dto: CreateSongDto): Promise<Song> {
     await this.assertTrackIdFree(dto.spotifyTrackId);
     const song = this.em.create(Song, this.toEntityData(dto) as Song);
-    song.audioFeaturesSynced = false;
+    this.songs.markFeaturesFromCaller(song);
     try {
       await this.em.persistAndFlush(song);
     } catch (error) {
@@ -67,7 +67,7 @@ export class SongsService {
   async update(id: string, dto: UpdateSongDto): Promise<Song> {
     const song = await this.get(id);
     this.em.assign(song, this.toEntityData(dto));
-    if (hasFeatures(dto)) song.audioFeaturesSynced = false;
+    if (hasFeatures(dto)) this.songs.markFeaturesFromCaller(song);
     await this.em.flush();
     return song;
   }
@@ -75,6 +75,13 @@ export class SongsService {
   async delete(id: string): Promise<void> {
     const deleted = await this.songs.nativeDelete({ id });
     if (!deleted) throw new NotFoundException(`Song ${id} not found`);
+  }
+
+  /** Which of these song ids exist. */
+  async existing(ids: string[]): Promise<Set<string>> {
+    if (!ids.length) return new Set();
+    const found = await this.songs.find({ id: { $in: ids } }, { fields: ['id'] });
+    return new Set(found.map((song) => song.id));
   }
 
   list(query: ListSongsQuery): Promise<Page<Song>> {
@@ -87,7 +94,7 @@ export class SongsService {
    */
   async bulkUpsert(rows: unknown[]): Promise<BulkUpsertResponse> {
     const rejected: BulkUpsertResponse['rejected'] = [];
-    const accepted: SongColumns[] = [];
+    const accepted: IndexedSongColumns[] = [];
     const seenKeys = new Set<string>();
     const dtos = await Promise.all(rows.map((row) => this.validateRow(row)));
     dtos.forEach((result, index) => {
@@ -102,10 +109,15 @@ export class SongsService {
         return;
       }
       if (key) seenKeys.add(key);
-      accepted.push(toColumns(dto));
+      accepted.push({ index, columns: toColumns(dto) });
     });
-    const counts = accepted.length ? await this.songs.bulkUpsert(accepted) : { created: 0, updated: 0 };
-    return { ...counts, rejected };
+    if (!accepted.length) return { created: 0, updated: 0, rejected };
+    const written = await this.songs.bulkUpsert(accepted);
+    return {
+      created: written.created,
+      updated: written.updated,
+      rejected: [...rejected, ...written.rejected].sort((a, b) => a.index - b.index),
+    };
   }
 
   private async validateRow(row: unknown): Promise<{ dto: CreateSongDto } | { reasons: string[] }> {

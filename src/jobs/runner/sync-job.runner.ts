@@ -1,0 +1,127 @@
+import { EntityManager, MikroORM, RequestContext } from '@mikro-orm/postgresql';
+import { Injectable, Logger } from '@nestjs/common';
+import { MetricsService } from '../../metrics/metrics.service';
+import { PopularityUpdateHandler } from '../handlers/popularity-update.handler';
+import { TrackSyncHandler } from '../handlers/track-sync.handler';
+import { UserLibraryHandler } from '../handlers/user-library.handler';
+import { JobCheckpointByType, parseStoredParameters } from '../parameters/job-parameters';
+import { JobType, SpotifySyncJob } from '../records/spotify-sync-job.entity';
+import { SyncJobFailure } from '../records/sync-job-failure.entity';
+import type { SyncJobFailureRepository } from '../records/sync-job-failure.repository';
+import { JobLease, JobLeaseLostError, SyncJobRepository } from '../records/sync-job.repository';
+import { AttemptCount, applyErrorPolicy, logDetail } from './job-error.policy';
+import { HandlerOutcome, JobRunContext, SyncJobHandler } from './sync-job.context';
+
+export type RunResult =
+  | 'finished' // completed, failed for good, delayed, interrupted or lost to another worker: Bull is done with it
+  | 'retry'; // a transient failure: Bull retries with backoff
+
+const jobsOf = (em: EntityManager) => em.getRepository(SpotifySyncJob) as SyncJobRepository;
+
+/**
+ * Runs one claimed job: its handler, then the transition that fits the outcome. The transitions
+ * are SyncJobRepository's; what an error means is applyErrorPolicy's. See src/jobs/README.md.
+ */
+@Injectable()
+export class SyncJobRunner {
+  private readonly logger = new Logger(SyncJobRunner.name);
+  private shuttingDown = false;
+  private readonly handlers: { [K in JobType]: SyncJobHandler<K> };
+
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly metrics: MetricsService,
+    trackSync: TrackSyncHandler,
+    popularity: PopularityUpdateHandler,
+    library: UserLibraryHandler,
+  ) {
+    this.handlers = { track_sync: trackSync, popularity_update: popularity, user_library: library };
+  }
+
+  /** Running jobs stop at their next checkpoint and go back to pending. */
+  stopAtNextCheckpoint(): void {
+    this.shuttingDown = true;
+  }
+
+  run(jobId: string, attempt: AttemptCount): Promise<RunResult> {
+    // a fresh identity map per job, also for services that inject the global EntityManager
+    return RequestContext.create(this.orm.em, () => this.runInContext(jobId, attempt));
+  }
+
+  private async runInContext(jobId: string, attempt: AttemptCount): Promise<RunResult> {
+    const em = this.orm.em.fork();
+    const job = await jobsOf(em).claim(jobId);
+    if (!job) return 'finished';
+    const lease: JobLease = { id: job.id, attempt: job.attempt };
+    const log = { jobId, type: job.jobType, attempt: job.attempt };
+    this.logger.log(log, 'Sync job started');
+    let ctx: JobRunContext | undefined;
+    let outcome: HandlerOutcome;
+    try {
+      ctx = this.context(em, job, lease);
+      outcome = await (this.handlers[job.jobType as JobType] as SyncJobHandler).run(ctx);
+    } catch (error) {
+      if (!(error instanceof JobLeaseLostError)) await ctx?.save().catch(() => undefined);
+      return this.handleError(em, job, lease, error, attempt);
+    }
+    try {
+      if (outcome.kind === 'interrupted') {
+        if (await jobsOf(em).requeue(lease)) {
+          this.metrics.recordJob(job.jobType, 'delayed');
+          this.logger.log(log, 'Sync job stopped at a checkpoint for shutdown; it will continue');
+        }
+        return 'finished';
+      }
+      await ctx.save();
+      if (!(await jobsOf(em).complete(lease, outcome.resultMessage ?? null))) throw new JobLeaseLostError(lease);
+    } catch (error) {
+      return this.handleError(em, job, lease, error, attempt);
+    }
+    this.metrics.recordJob(job.jobType, 'completed');
+    this.logger.log({ ...log, done: ctx.progress.done, failed: ctx.progress.failed }, 'Sync job completed');
+    return 'finished';
+  }
+
+  private context(em: EntityManager, job: SpotifySyncJob, lease: JobLease): JobRunContext {
+    // parsed before anything runs: parameters the runner cannot use fail the job for good
+    const parameters = parseStoredParameters(job.jobType, job.targetId ?? null, job.parameters);
+    const checkpoint = { ...(job.checkpoint ?? {}) } as JobCheckpointByType[JobType];
+    const progress = { total: job.progressTotal ?? null, done: job.progressDone, failed: job.progressFailed };
+    return {
+      job,
+      em,
+      parameters,
+      checkpoint,
+      progress,
+      stopping: () => this.shuttingDown,
+      save: (tx = em) => jobsOf(tx).progress(lease, progress, checkpoint),
+      recordFailures: (failures, tx = em) => (tx.getRepository(SyncJobFailure) as SyncJobFailureRepository).record(job.id, failures),
+    };
+  }
+
+  private async handleError(em: EntityManager, job: SpotifySyncJob, lease: JobLease, error: unknown, attempt: AttemptCount): Promise<RunResult> {
+    const log = { jobId: job.id, type: job.jobType, attempt: job.attempt, err: logDetail(error) };
+    if (error instanceof JobLeaseLostError) {
+      this.logger.warn(log, 'Sync job was claimed by another worker; this run stops without writing');
+      return 'finished';
+    }
+    const outcome = await applyErrorPolicy(jobsOf(em), lease, error, attempt);
+    switch (outcome) {
+      case 'delayed':
+        this.metrics.recordJob(job.jobType, 'delayed');
+        this.logger.warn(log, 'Sync job delayed by a Spotify rate limit');
+        return 'finished';
+      case 'retried':
+        this.metrics.recordJob(job.jobType, 'retried');
+        this.logger.warn(log, 'Sync job attempt failed; retrying');
+        return 'retry';
+      case 'failed':
+        this.metrics.recordJob(job.jobType, 'failed');
+        this.logger.error(log, 'Sync job failed');
+        return 'finished';
+      case 'stale':
+        this.logger.warn(log, 'Sync job was claimed by another worker; this run stops without writing');
+        return 'finished';
+    }
+  }
+}
