@@ -34,9 +34,8 @@ export class SongsController {
 
   @Get()
   @ApiOkResponse({ type: SongPage })
-  async list(@Query() query: ListSongsQuery): Promise<SongPage> {
-    const page = await this.songs.list(query);
-    return { items: page.items.map(SongResponse.from), nextCursor: page.nextCursor };
+  list(@Query() query: ListSongsQuery): Promise<SongPage> {
+    return this.songs.list(query);
   }
 
   @Get('by-spotify-id/:trackId')

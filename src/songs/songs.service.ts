@@ -6,7 +6,7 @@ import { Page } from '../common/cursor';
 import { flattenValidationErrors } from '../common/validation';
 import { AUDIO_FEATURES, roundFeature, Song } from './song.entity';
 import { SongColumns, SongRepository } from './song.repository';
-import { BulkUpsertResponse, CreateSongDto, ListSongsQuery, UpdateSongDto } from './songs.dto';
+import { BulkUpsertResponse, CreateSongDto, ListSongsQuery, SongResponse, UpdateSongDto } from './songs.dto';
 
 const COLUMN_BY_FIELD = {
   title: 'title',
@@ -77,7 +77,7 @@ export class SongsService {
     if (!deleted) throw new NotFoundException(`Song ${id} not found`);
   }
 
-  list(query: ListSongsQuery): Promise<Page<Song>> {
+  list(query: ListSongsQuery): Promise<Page<SongResponse>> {
     return this.songs.list(query);
   }
 
