@@ -33,11 +33,20 @@ export const SONG_RESPONSE_COLUMNS = [
  */
 export type SongRow = Record<(typeof SONG_RESPONSE_COLUMNS)[number], string | number | boolean | null>;
 
-/** Sessions run in UTC, so a TIMESTAMP's text is UTC; milliseconds as Date.toISOString keeps them. */
+const PLAIN_TIMESTAMP = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?$/;
+
+/**
+ * Sessions run in UTC, so a TIMESTAMP's text is UTC. The response keeps milliseconds, truncated,
+ * as Date.toISOString does; the common form is rewritten as text (150 Date round trips a page
+ * showed in the profile), anything else goes through Date.
+ */
 function isoOrNull(value: unknown): string | null {
   if (value === null || value === undefined) return null;
   if (value instanceof Date) return value.toISOString();
-  return new Date(`${String(value).replace(' ', 'T')}Z`).toISOString();
+  const text = String(value);
+  const parts = PLAIN_TIMESTAMP.exec(text);
+  if (parts) return `${parts[1]}T${parts[2]}.${(parts[3] ?? '').padEnd(3, '0').slice(0, 3)}Z`;
+  return new Date(`${text.replace(' ', 'T')}Z`).toISOString();
 }
 
 const numberOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
