@@ -54,7 +54,7 @@ const textOrNull = (value: unknown): string | null => (value === null || value =
 
 /**
  * A plain row straight to the response shape, for read-only pages: no entity, no identity map.
- * Gives the same answer as SongResponse.from for the same song (test/songs-list.e2e-spec.ts).
+ * Gives the same answer as SongResponse.from for the same song (test/songs-list-shape.e2e-spec.ts).
  */
 export function toSongResponse(row: SongRow): SongResponse {
   return {
