@@ -4,7 +4,7 @@
  *     multi-row INSERT … ON CONFLICT with the pg driver, 1,000 rows a statement, same data;
  *  2. GET /v1/songs?sort=-popularity&limit=50 over those rows through HTTP (sequential p95,
  *     concurrent throughput) next to the same SQL run directly.
- * Targets: repository within 2x of raw SQL; list p95 under 15 ms.
+ * Targets: repository within 2x of raw SQL; list p95 within 2x of the same SQL's p95 (issue 9).
  */
 import { MikroORM } from '@mikro-orm/postgresql';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -18,7 +18,8 @@ import { createOrmConfig } from '../src/config/mikro-orm.config';
 import { Song } from '../src/songs/song.entity';
 import { SongColumns, SongRepository } from '../src/songs/song.repository';
 import { setupApp } from '../src/setup-app';
-import { base62, createBenchDatabase, ms, mulberry32, printTable, summarise } from './support';
+import { createTestDatabase } from '../test/helpers/database';
+import { base62, ms, mulberry32, printTable, summarise } from './support';
 
 const TOTAL = Number(process.env.BENCH_SONGS ?? 100_000);
 const BATCH = 1_000;
@@ -59,7 +60,7 @@ async function timeBatches(rows: SongColumns[], write: (batch: SongColumns[]) =>
 }
 
 async function main(): Promise<void> {
-  const [repoDb, rawDb] = [await createBenchDatabase('repo'), await createBenchDatabase('raw')];
+  const [repoDb, rawDb] = [await createTestDatabase('bench_repo'), await createTestDatabase('bench_raw')];
   const orm = await MikroORM.init(createOrmConfig(repoDb.url));
   const rawOrm = await MikroORM.init(createOrmConfig(rawDb.url));
   await orm.getMigrator().up();
@@ -161,7 +162,7 @@ async function main(): Promise<void> {
         'HTTP through the service',
         `${ms(httpLatency.p50)} / ${ms(httpLatency.p95)} / ${ms(httpLatency.p99)}`,
         `${Math.round(httpRps)} req/s (8 concurrent, 2,000)`,
-        `p95 < 15 ms: ${httpLatency.p95 < 15 ? 'met' : 'MISSED'}`,
+        `p95 ${(httpLatency.p95 / sqlLatency.p95).toFixed(2)}x the SQL's (target < 2x): ${httpLatency.p95 < 2 * sqlLatency.p95 ? 'met' : 'MISSED'}`,
       ],
     ]);
     console.log(`  plan: ${plan.rows.map((r) => r['QUERY PLAN'].trim()).slice(0, 3).join(' | ')}`);

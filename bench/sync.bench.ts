@@ -7,34 +7,25 @@
  * sandbox's latency alone would take at the client's concurrency, and the worker's peak RSS.
  * Needs `npm run build` first (npm run bench does it).
  */
-import { MikroORM } from '@mikro-orm/postgresql';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { Client } from 'pg';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startSandbox } from '../sandbox/sandbox-server';
 import { AppModule } from '../src/app.module';
 import { parseEnv } from '../src/config/app-config';
-import { createOrmConfig } from '../src/config/mikro-orm.config';
 import { setupApp } from '../src/setup-app';
-import { createBenchDatabase, printTable } from './support';
+import { createMigratedDatabase, withClient } from '../test/helpers/database';
+import { freePort } from '../test/helpers/free-port';
+import { printTable } from './support';
 
 const SONGS = Number(process.env.BENCH_SYNC_SONGS ?? 10_000);
 const LATENCY_MS = 20;
 const API_KEY = 'bench-api-key-0123456789';
 const SINGLE_FETCH_CONCURRENCY = 4; // src/spotify/spotify.client.ts
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 
 function peakRssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -43,15 +34,12 @@ function peakRssMb(pid: number): number {
 
 async function runTier(tier: 'extended' | 'development') {
   const sandbox = await startSandbox({ tier, catalogueSize: SONGS, latencyMs: LATENCY_MS, clientId: `bench-${tier}` });
-  const db = await createBenchDatabase(`sync_${tier}`);
-  const orm = await MikroORM.init(createOrmConfig(db.url));
-  await orm.getMigrator().up();
-  await orm.close(true);
-  const pg = new Client({ connectionString: db.url });
-  await pg.connect();
-  await pg.query(
-    `INSERT INTO songs (title, artist, spotify_track_id) SELECT 'Song ' || i, 'Artist', id FROM unnest($1::varchar[]) WITH ORDINALITY AS t(id, i)`,
-    [sandbox.catalogue.map((t) => t.id)],
+  const db = await createMigratedDatabase(`bench_sync_${tier}`);
+  await withClient(db.url, (pg) =>
+    pg.query(
+      `INSERT INTO songs (title, artist, spotify_track_id) SELECT 'Song ' || i, 'Artist', id FROM unnest($1::varchar[]) WITH ORDINALITY AS t(id, i)`,
+      [sandbox.catalogue.map((t) => t.id)],
+    ),
   );
   const env = {
     DATABASE_URL: db.url,
@@ -84,7 +72,7 @@ async function runTier(tier: 'extended' | 'development') {
   try {
     for (let i = 0; i < 100; i++) {
       if ((await fetch(`http://127.0.0.1:${port}/health/live`).catch(() => null))?.ok) break;
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
     }
     await sandbox.admin.reset();
     await sandbox.admin.configure({ latencyMs: LATENCY_MS });
@@ -95,7 +83,7 @@ async function runTier(tier: 'extended' | 'development') {
     for (;;) {
       job = (await (await fetch(`${base}/v1/sync-jobs/${id}`, { headers })).json()) as typeof job;
       if (['completed', 'failed'].includes(job.status)) break;
-      await new Promise((r) => setTimeout(r, 250));
+      await sleep(250);
     }
     const rss = peakRssMb(worker.pid!);
     const seconds = (Date.parse(job.completedAt) - Date.parse(job.startedAt)) / 1000;
@@ -110,7 +98,6 @@ async function runTier(tier: 'extended' | 'development') {
     worker.kill('SIGTERM');
     await new Promise((r) => worker.once('exit', r));
     await api.close();
-    await pg.end();
     await sandbox.close();
     await db.drop();
   }

@@ -12,15 +12,17 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { startSandbox } from '../sandbox/sandbox-server';
 import { AppModule } from '../src/app.module';
 import { parseEnv } from '../src/config/app-config';
 import { createOrmConfig } from '../src/config/mikro-orm.config';
 import { setupApp } from '../src/setup-app';
+import { query, withClient } from '../test/helpers/database';
+import { freePort } from '../test/helpers/free-port';
 
 const once = process.argv.includes('--once');
 const API_KEY = process.env.DEMO_API_KEY ?? 'demo-api-key-change-me';
@@ -34,18 +36,6 @@ const fail = (text: string): never => {
   process.stderr.write(`demo: ${text}\n`);
   process.exit(1);
 };
-
-function freePort(preferred: number): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => server.listen(0, '127.0.0.1'));
-    server.once('listening', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.listen(preferred, '127.0.0.1');
-  });
-}
 
 async function checkRedis(url: string): Promise<void> {
   const redis = new Redis(url, { lazyConnect: true, connectTimeout: 1_500, maxRetriesPerRequest: 0, retryStrategy: () => null });
@@ -73,11 +63,10 @@ async function canConnect(url: string): Promise<boolean> {
 
 /** A fresh demo database on the given server (the maintenance database in `adminUrl`). */
 async function recreateDatabase(adminUrl: string): Promise<string> {
-  const admin = new Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${DEMO_DB} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${DEMO_DB}`);
-  await admin.end();
+  await withClient(adminUrl, async (admin) => {
+    await admin.query(`DROP DATABASE IF EXISTS ${DEMO_DB} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${DEMO_DB}`);
+  });
   const url = new URL(adminUrl);
   url.pathname = `/${DEMO_DB}`;
   return url.toString();
@@ -184,7 +173,7 @@ async function main(): Promise<void> {
         if (job.errorMessage) say(`    error: ${job.errorMessage}`);
         return job;
       }
-      await new Promise((r) => setTimeout(r, 300));
+      await sleep(300);
     }
   };
 
@@ -226,14 +215,12 @@ async function main(): Promise<void> {
 
   step('What the service now knows');
   const caps = await call<{ tier: string; available: Record<string, boolean | null> }>('GET', '/v1/spotify/capabilities');
-  const pg = new Client({ connectionString: databaseUrl });
-  await pg.connect();
-  const [stats] = (
-    await pg.query(`SELECT count(*)::int AS songs, count(spotify_track_id)::int AS linked, count(spotify_last_sync)::int AS synced,
-                           count(spotify_popularity)::int AS popularity, count(*) FILTER (WHERE audio_features_synced)::int AS features
-                      FROM songs`)
-  ).rows;
-  await pg.end();
+  const [stats] = await query<Record<'songs' | 'linked' | 'synced' | 'popularity' | 'features', number>>(
+    databaseUrl,
+    `SELECT count(*)::int AS songs, count(spotify_track_id)::int AS linked, count(spotify_last_sync)::int AS synced,
+            count(spotify_popularity)::int AS popularity, count(*) FILTER (WHERE audio_features_synced)::int AS features
+       FROM songs`,
+  );
   const counters = (await sandbox.admin.counters()).byEndpoint;
   say(`  Spotify access tier: ${caps.tier} (${Object.entries(caps.available).map(([k, v]) => `${k} ${v ? 'yes' : 'no'}`).join(', ')})`);
   say(`  songs ${stats.songs}, linked ${stats.linked}, synced ${stats.synced}, with popularity ${stats.popularity}, with Spotify audio features ${stats.features}`);

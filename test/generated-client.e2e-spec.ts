@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import createClient, { type Client } from 'openapi-fetch';
 import { RunningSandbox, startSandbox } from '../sandbox/sandbox-server';
 import type { components, paths } from './generated/openapi';
-import { sandboxEnv } from './helpers/spotify-connect';
+import { sandboxEnv } from './helpers/sandbox-env';
 import { FAST_JOBS_ENV } from './helpers/sync-jobs';
 import { API_KEY, createTestApp, TestApp } from './helpers/test-app';
 

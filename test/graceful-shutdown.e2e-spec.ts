@@ -1,6 +1,7 @@
 import { Agent, request as httpRequest } from 'node:http';
 import { Client } from 'pg';
-import { ChildApp, freePort, startChildApp } from './helpers/child-app';
+import { ChildApp, startChildApp } from './helpers/child-app';
+import { freePort } from './helpers/free-port';
 import { createMigratedDatabase, TestDatabase } from './helpers/database';
 import { API_KEY, testEnv } from './helpers/test-app';
 

@@ -1,10 +1,12 @@
 import { RunningSandbox, startSandbox } from '../sandbox/sandbox-server';
 import { parseEnv } from '../src/config/app-config';
 import { TokenCipher } from '../src/crypto/token-cipher.service';
-import { ChildApp, freePort, startChildApp } from './helpers/child-app';
+import { ChildApp, startChildApp } from './helpers/child-app';
+import { query } from './helpers/database';
+import { freePort } from './helpers/free-port';
 import { createMigratedDatabase, TestDatabase } from './helpers/database';
-import { sandboxEnv } from './helpers/spotify-connect';
-import { FAST_JOBS_ENV, query } from './helpers/sync-jobs';
+import { sandboxEnv } from './helpers/sandbox-env';
+import { FAST_JOBS_ENV } from './helpers/sync-jobs';
 import { API_KEY, testEnv } from './helpers/test-app';
 
 /**

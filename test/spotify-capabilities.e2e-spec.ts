@@ -1,7 +1,7 @@
 import { RunningSandbox, startSandbox } from '../sandbox/sandbox-server';
 import { SpotifyClient } from '../src/spotify/spotify.client';
 import { createMigratedDatabase, TestDatabase } from './helpers/database';
-import { sandboxEnv } from './helpers/spotify-process';
+import { sandboxEnv } from './helpers/sandbox-env';
 import { createTestApp, TestApp } from './helpers/test-app';
 
 describe('GET /v1/spotify/capabilities', () => {

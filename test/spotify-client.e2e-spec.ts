@@ -1,4 +1,3 @@
-import { Client } from 'pg';
 import { RunningSandbox, startSandbox } from '../sandbox/sandbox-server';
 import { pkcePair } from '../sandbox/test-helpers';
 import {
@@ -8,7 +7,7 @@ import {
   SpotifyUserNotAllowedError,
 } from '../src/spotify/spotify.errors';
 import { matchTrack } from '../src/spotify/track-matcher';
-import { createMigratedDatabase, TestDatabase } from './helpers/database';
+import { createMigratedDatabase, query, TestDatabase } from './helpers/database';
 import { SpotifyProcess, startSpotifyProcess } from './helpers/spotify-process';
 
 const REDIRECT_URI = 'http://127.0.0.1:3000/auth/spotify/callback';
@@ -16,16 +15,6 @@ const REDIRECT_URI = 'http://127.0.0.1:3000/auth/spotify/callback';
 /** Each scenario has its own sandbox and client id, so capabilities learnt in one never leak into another. */
 async function sandboxFor(tier: 'extended' | 'development', clientId: string): Promise<RunningSandbox> {
   return startSandbox({ tier, clientId, catalogueSize: 1_500 });
-}
-
-async function sql(db: TestDatabase, text: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
-  const client = new Client({ connectionString: db.url });
-  await client.connect();
-  try {
-    return (await client.query(text, params)).rows;
-  } finally {
-    await client.end();
-  }
 }
 
 describe('Spotify client against the sandbox', () => {
@@ -113,7 +102,7 @@ describe('Spotify client against the sandbox', () => {
     expect(counters.byEndpoint['GET /v1/tracks']).toBe(1);
     expect(counters.byEndpoint['GET /v1/audio-features']).toBe(1);
 
-    const stored = await sql(db, `SELECT capability, available FROM spotify_capabilities WHERE client_id = 'client-development' ORDER BY capability`);
+    const stored = await query(db.url, `SELECT capability, available FROM spotify_capabilities WHERE client_id = 'client-development' ORDER BY capability`);
     expect(stored).toEqual([
       { capability: 'audio_features', available: false },
       { capability: 'batch_tracks', available: false },
@@ -138,7 +127,7 @@ describe('Spotify client against the sandbox', () => {
     });
 
     // After the re-check interval, exactly one of two processes probes again; the others keep the stored answer.
-    await sql(db, `UPDATE spotify_capabilities SET checked_at = checked_at - interval '25 hours' WHERE client_id = 'client-development'`);
+    await query(db.url, `UPDATE spotify_capabilities SET checked_at = checked_at - interval '25 hours' WHERE client_id = 'client-development'`);
     const other = track(await startSpotifyProcess(db, sandbox));
     await sandbox.admin.reset();
     await Promise.all([restarted.client.getTracks(ids.slice(0, 2)), other.client.getTracks(ids.slice(2, 4))]);

@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { RunningSandbox, startSandbox } from '../sandbox/sandbox-server';
 import { TokenCipher } from '../src/crypto/token-cipher.service';
-import { connect, connectionRows, consent, createUser, sandboxEnv } from './helpers/spotify-connect';
+import { sandboxEnv } from './helpers/sandbox-env';
+import { connect, connectionRows, consent, createUser } from './helpers/spotify-connect';
 import { createTestApp, TestApp } from './helpers/test-app';
 
 describe('Spotify connection (through the sandbox)', () => {

@@ -11,7 +11,8 @@ import {
 } from '../src/spotify/spotify.errors';
 import { createMigratedDatabase, TestDatabase } from './helpers/database';
 import { connect, createUser } from './helpers/spotify-connect';
-import { sandboxEnv, startSpotifyProcess } from './helpers/spotify-process';
+import { sandboxEnv } from './helpers/sandbox-env';
+import { startSpotifyProcess } from './helpers/spotify-process';
 import { createTestApp } from './helpers/test-app';
 
 // Spotify's messy answers (SERVICE.md), at the client level, against the sandbox in dirty mode.

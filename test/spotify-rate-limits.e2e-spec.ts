@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RunningSandbox, startSandbox } from '../sandbox/sandbox-server';
 import { RequestLogEntry } from '../sandbox/traffic';
 import { SpotifyRateLimitedError, SpotifyTransientError } from '../src/spotify/spotify.errors';
 import { PAUSE_KEY } from '../src/spotify/spotify-rate-limiter';
 import { createMigratedDatabase, TestDatabase } from './helpers/database';
+import { freePort } from './helpers/free-port';
 import { SpotifyProcess, startSpotifyProcess } from './helpers/spotify-process';
 
 // Two "processes" (own Nest context, own Redis connection, own caches) share one Redis prefix,
@@ -139,13 +139,3 @@ describe('Spotify rate limits, quota and server errors', () => {
     expect((error as Error).message).toMatch(/no answer within 100 ms/);
   });
 });
-
-/** A port nothing listens on. */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}

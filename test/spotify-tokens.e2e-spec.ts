@@ -5,7 +5,9 @@ import { reencryptTokens } from '../src/connections/reencrypt-tokens.command';
 import { SpotifyTokenService } from '../src/connections/spotify-token.service';
 import { parseEnv } from '../src/config/app-config';
 import { TokenCipher } from '../src/crypto/token-cipher.service';
-import { connect, connectionRows, createUser, expireStoredToken, sandboxEnv, withPg } from './helpers/spotify-connect';
+import { withClient } from './helpers/database';
+import { sandboxEnv } from './helpers/sandbox-env';
+import { connect, connectionRows, createUser, expireStoredToken } from './helpers/spotify-connect';
 import { createTestApp, TestApp, testEnv } from './helpers/test-app';
 
 const REFRESH = 'POST /api/token refresh_token';
@@ -199,10 +201,10 @@ describe('SpotifyTokenService (through the sandbox)', () => {
   });
 
   it('re-encrypt encrypts plaintext left from before encryption, and reports what it cannot read', async () => {
-    await withPg(t, (pg) => pg.query('DELETE FROM spotify_connections')); // the previous test left rows under k2
+    await withClient(t.db.url, (pg) => pg.query('DELETE FROM spotify_connections')); // the previous test left rows under k2
     const [plainUser, lostUser] = [await createUser(t), await createUser(t)];
     const lostKey = new TokenCipher({ encryptionKeys: [{ id: 'gone', key: randomBytes(32) }] });
-    await withPg(t, async (pg) => {
+    await withClient(t.db.url, async (pg) => {
       await pg.query(
         `INSERT INTO spotify_connections (user_id, spotify_user_id, access_token, refresh_token, token_expires_at, scope)
          VALUES ($1, 'sb-legacy', 'legacy-access', 'legacy-refresh', now(), ''),

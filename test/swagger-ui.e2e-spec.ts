@@ -2,9 +2,11 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { CHROMIUM, chromiumDecision } from './helpers/chromium';
 import { API_KEY, createTestApp, TestApp } from './helpers/test-app';
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const browserTest = chromiumDecision();
+if (browserTest.kind === 'skip') process.stderr.write(browserTest.line);
 // without the background-networking flags Chromium keeps dialling Google's hosts, which this network refuses
 const CHROMIUM_ARGS = [
   '--headless',
@@ -18,7 +20,14 @@ const CHROMIUM_ARGS = [
 ];
 const ARTIFACTS = join(__dirname, 'artifacts');
 
-describe('Swagger UI in a real browser', () => {
+(browserTest.kind === 'skip' ? describe.skip : describe)('Swagger UI in a real browser', () => {
+  if (browserTest.kind === 'fail') {
+    it('has Chromium to run in', () => {
+      throw new Error(browserTest.reason);
+    });
+    return;
+  }
+
   let t: TestApp;
   let baseUrl: string;
   let profile: string;

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { RunningSandbox, startSandbox } from '../sandbox/sandbox-server';
-import { sandboxEnv } from './helpers/spotify-connect';
-import { FAST_JOBS_ENV, query, waitForJob } from './helpers/sync-jobs';
+import { sandboxEnv } from './helpers/sandbox-env';
+import { query } from './helpers/database';
+import { FAST_JOBS_ENV, waitForJob } from './helpers/sync-jobs';
 import { createTestApp, TestApp } from './helpers/test-app';
 
 /** Job parameters are bounded at creation; what the runner still cannot use fails the job for good. */

@@ -3,10 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { RunningSandbox, startSandbox } from '../sandbox/sandbox-server';
 import { normaliseJobRequest } from '../src/jobs/parameters/job-parameters';
 import { SyncScheduler } from '../src/jobs/schedules/sync.scheduler';
-import { ChildApp, freePort, startChildApp } from './helpers/child-app';
+import { ChildApp, startChildApp } from './helpers/child-app';
+import { query } from './helpers/database';
+import { freePort } from './helpers/free-port';
 import { createMigratedDatabase, TestDatabase } from './helpers/database';
-import { sandboxEnv } from './helpers/spotify-connect';
-import { FAST_JOBS_ENV, query, seedLinkedSongs, waitForJob } from './helpers/sync-jobs';
+import { sandboxEnv } from './helpers/sandbox-env';
+import { FAST_JOBS_ENV, seedLinkedSongs, waitForJob } from './helpers/sync-jobs';
 import { createTestApp, TestApp, testEnv } from './helpers/test-app';
 
 /** A Redis of the test's own, on another port, that the test may stop (never the machine's). */

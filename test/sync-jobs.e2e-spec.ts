@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { RunningSandbox, startSandbox } from '../sandbox/sandbox-server';
 import { songInput } from './factories/song.factory';
-import { sandboxEnv } from './helpers/spotify-connect';
-import { endpointCount, FAST_JOBS_ENV, query, seedLinkedSongs, waitForJob } from './helpers/sync-jobs';
+import { query } from './helpers/database';
+import { sandboxEnv } from './helpers/sandbox-env';
+import { endpointCount, FAST_JOBS_ENV, seedLinkedSongs, waitForJob } from './helpers/sync-jobs';
 import { createTestApp, TestApp } from './helpers/test-app';
 
 const round = (value: number, decimals: number) => Math.round(value * 10 ** decimals) / 10 ** decimals;

@@ -1,6 +1,8 @@
 import { RunningSandbox, startSandbox } from '../sandbox/sandbox-server';
-import { connect, createUser, sandboxEnv } from './helpers/spotify-connect';
-import { endpointCount, FAST_JOBS_ENV, query, waitForJob } from './helpers/sync-jobs';
+import { query } from './helpers/database';
+import { sandboxEnv } from './helpers/sandbox-env';
+import { connect, createUser } from './helpers/spotify-connect';
+import { endpointCount, FAST_JOBS_ENV, waitForJob } from './helpers/sync-jobs';
 import { createTestApp, TestApp } from './helpers/test-app';
 
 describe.each(['extended', 'development'] as const)('user_library in the %s tier', (tier) => {

@@ -1,5 +1,10 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { getConfigToken } from '@nestjs/config';
+import { Test } from '@nestjs/testing';
+import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
-import { ConfigError, parseEnv } from './app-config';
+import { APP_CONFIG, AppConfig, appConfigFactory, ConfigError, parseEnv } from './app-config';
+import { AppConfigModule } from './config.module';
 
 const key = randomBytes(32).toString('base64');
 const valid = {
@@ -47,6 +52,10 @@ describe('parseEnv', () => {
     [{ TOKEN_ENCRYPTION_KEYS: `a:${key},a:${key}` }, 'TOKEN_ENCRYPTION_KEYS', 'repeated'],
     [{ SPOTIFY_ACCESS_TIER: 'premium' }, 'SPOTIFY_ACCESS_TIER', 'must be one of'],
     [{ SPOTIFY_API_BASE_URL: 'ftp://x' }, 'SPOTIFY_API_BASE_URL', 'must use'],
+    [{ SYNC_TRACK_CRON: '61 * * * *' }, 'SYNC_TRACK_CRON', 'must be a cron expression or off'],
+    [{ SYNC_TRACK_CRON: '* * *' }, 'SYNC_TRACK_CRON', 'must be a cron expression or off'],
+    [{ SYNC_POPULARITY_CRON: 'daily' }, 'SYNC_POPULARITY_CRON', 'must be a cron expression or off'],
+    [{ SYNC_POPULARITY_CRON: '0 0 31 2 *' }, 'SYNC_POPULARITY_CRON', 'never fires'],
   ])('%j names %s', (override, variable, reason) => {
     const error = errorFor({ ...valid, ...override });
     expect(error).toBeInstanceOf(ConfigError);
@@ -75,5 +84,45 @@ describe('parseEnv', () => {
   it('never puts a secret value in the message', () => {
     const error = errorFor({ ...valid, TOKEN_ENCRYPTION_KEYS: 'k1:c2VjcmV0LXNlY3JldA==' });
     expect(error.message).not.toContain('c2VjcmV0LXNlY3JldA==');
+  });
+});
+
+describe('schedules', () => {
+  it('keep their defaults, accept off and any cron expression the scheduler runs', () => {
+    expect(parseEnv(valid).jobs).toMatchObject({ trackSyncCron: '0 */6 * * *', popularityCron: '30 3 * * *' });
+    const custom = parseEnv({ ...valid, SYNC_TRACK_CRON: 'off', SYNC_POPULARITY_CRON: '15 */2 * * 1-5' });
+    expect(custom.jobs).toMatchObject({ trackSyncCron: 'off', popularityCron: '15 */2 * * 1-5' });
+    expect(parseEnv({ ...valid, SYNC_TRACK_CRON: '@daily' }).jobs.trackSyncCron).toBe('@daily');
+  });
+
+  it('accept or refuse any text with one line naming the variable, never another error', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 40 }), (text) => {
+        try {
+          parseEnv({ ...valid, SYNC_TRACK_CRON: text });
+        } catch (error) {
+          expect(error).toBeInstanceOf(ConfigError);
+          expect((error as ConfigError).variable).toBe('SYNC_TRACK_CRON');
+          expect((error as ConfigError).message).not.toContain('\n');
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('APP_CONFIG', () => {
+  it("is @nestjs/config's key for the namespace and injects the validated configuration", async () => {
+    const config = parseEnv(valid);
+    expect(APP_CONFIG).toBe(appConfigFactory(config).KEY);
+    expect(APP_CONFIG).toBe(getConfigToken('app'));
+
+    @Injectable()
+    class Reader {
+      constructor(@Inject(APP_CONFIG) readonly config: AppConfig) {}
+    }
+    const moduleRef = await Test.createTestingModule({ imports: [AppConfigModule.forRoot(config)], providers: [Reader] }).compile();
+    expect(moduleRef.get(Reader).config).toBe(config);
+    await moduleRef.close();
   });
 });

@@ -1,4 +1,5 @@
-import { registerAs } from '@nestjs/config';
+import { getConfigToken, registerAs } from '@nestjs/config';
+import { CronTime } from 'cron';
 
 export type AppRole = 'api' | 'worker' | 'all';
 export type AccessTierSetting = 'extended' | 'development' | 'auto';
@@ -64,6 +65,27 @@ function url(env: Env, name: string, protocols: string[], fallback?: string, kee
   return keepTrailingSlash ? value : value.replace(/\/+$/, '');
 }
 
+/**
+ * A schedule: `off`, or a cron expression checked with the library that runs the schedules
+ * (cron-parser accepts forms such as `* * *` that it refuses), including one that can never fire.
+ */
+function schedule(env: Env, name: string, fallback: string): string {
+  const value = optional(env, name) ?? fallback;
+  if (value === 'off') return value;
+  let time: CronTime;
+  try {
+    time = new CronTime(value, 'UTC');
+  } catch (error) {
+    throw new ConfigError(name, `must be a cron expression or off (got "${value}": ${(error as Error).message.split('\n')[0]})`);
+  }
+  try {
+    time.sendAt();
+  } catch {
+    throw new ConfigError(name, `never fires (got "${value}")`);
+  }
+  return value;
+}
+
 function list(env: Env, name: string): string[] {
   return required(env, name)
     .split(',')
@@ -115,8 +137,8 @@ export function parseEnv(env: Env) {
     logFormat: oneOf(env, 'LOG_FORMAT', ['json', 'pretty'], env.NODE_ENV === 'production' ? 'json' : 'pretty'),
     jobs: {
       // cron expressions, or "off"; schedules only enqueue
-      trackSyncCron: optional(env, 'SYNC_TRACK_CRON') ?? '0 */6 * * *',
-      popularityCron: optional(env, 'SYNC_POPULARITY_CRON') ?? '30 3 * * *',
+      trackSyncCron: schedule(env, 'SYNC_TRACK_CRON', '0 */6 * * *'),
+      popularityCron: schedule(env, 'SYNC_POPULARITY_CRON', '30 3 * * *'),
       reconcileIntervalMs: integer(env, 'JOB_RECONCILE_INTERVAL_MS', 10_000, 100, 3_600_000),
       stalledIntervalMs: integer(env, 'JOB_STALLED_INTERVAL_MS', 30_000, 500, 3_600_000),
       lockDurationMs: integer(env, 'JOB_LOCK_DURATION_MS', 30_000, 1_000, 3_600_000),
@@ -153,6 +175,14 @@ export function parseEnv(env: Env) {
 
 export type AppConfig = ReturnType<typeof parseEnv>;
 
-/** Injection token: `@Inject(APP_CONFIG) config: AppConfig`. */
-export const APP_CONFIG = 'CONFIGURATION(app)';
-export const appConfigFactory = (config: AppConfig) => registerAs('app', () => config);
+const NAMESPACE = 'app';
+
+/** The validated configuration registered with @nestjs/config under its namespace. */
+export const appConfigFactory = (config: AppConfig) => registerAs(NAMESPACE, (): AppConfig => config);
+
+/**
+ * Injection token, `@Inject(APP_CONFIG) config: AppConfig`: the `.KEY` @nestjs/config gives the
+ * namespace (the factory closes over a configuration known only at boot, so the key comes from
+ * the library's own getConfigToken rather than from one particular factory).
+ */
+export const APP_CONFIG: string = getConfigToken(NAMESPACE);

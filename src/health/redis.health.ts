@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import type Redis from 'ioredis';
+import { withTimeout } from '../common/with-timeout';
 import { REDIS } from '../redis/redis.module';
 
 @Injectable()
@@ -14,10 +15,7 @@ export class RedisHealthIndicator {
   async check(key: string, required: boolean) {
     const session = this.indicators.check(key);
     try {
-      await Promise.race([
-        this.redis.ping(),
-        new Promise((_, reject) => setTimeout(() => reject(new Error('timed out')), 1_000).unref()),
-      ]);
+      await withTimeout(this.redis.ping(), 1_000, 'timed out');
       return session.up();
     } catch (error) {
       const message = `Redis unreachable: ${(error as Error).message}`;

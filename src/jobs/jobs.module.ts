@@ -1,7 +1,6 @@
-import { BullModule } from '@nestjs/bull';
+import { BullModule, BullRootModuleOptions } from '@nestjs/bull';
 import { DynamicModule, Module, OnModuleInit, Provider } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
-import type { RedisOptions } from 'ioredis';
 import { APP_CONFIG, AppConfig, AppRole } from '../config/app-config';
 import { SpotifyModule } from '../spotify/spotify.module';
 import { ConnectionsModule } from '../connections/connections.module';
@@ -22,21 +21,15 @@ import { TrackSyncHandler } from './handlers/track-sync.handler';
 import { UserLibraryHandler } from './handlers/user-library.handler';
 
 /**
- * Bull's connection options; Bull opens (and on close, quits) its client, subscriber and blocking
- * client itself. Commands wait for Redis instead of failing: a queue whose first connection
- * failed would otherwise stay broken after Redis comes back. Callers bound their waits.
+ * Bull's connection: Bull reads the URL itself, as ioredis (the service's own client) does; only
+ * TLS for rediss: is ours to add. Bull opens (and on close, quits) its client, subscriber and
+ * blocking client itself. Commands wait for Redis instead of failing: a queue whose first
+ * connection failed would otherwise stay broken after Redis comes back. Callers bound their waits.
  */
-function bullRedisOptions(redisUrl: string): RedisOptions {
-  const url = new URL(redisUrl);
+export function bullRedisOptions(redisUrl: string): Pick<BullRootModuleOptions, 'url' | 'redis'> {
   return {
-    host: url.hostname,
-    port: Number(url.port || 6379),
-    username: url.username ? decodeURIComponent(url.username) : undefined,
-    password: url.password ? decodeURIComponent(url.password) : undefined,
-    db: url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0,
-    tls: url.protocol === 'rediss:' ? {} : undefined,
-    connectTimeout: 2_000,
-    maxRetriesPerRequest: null,
+    url: redisUrl,
+    redis: { tls: redisUrl.startsWith('rediss:') ? {} : undefined, connectTimeout: 2_000, maxRetriesPerRequest: null },
   };
 }
 
@@ -59,7 +52,7 @@ export class JobsModule implements OnModuleInit {
           inject: [APP_CONFIG],
           useFactory: (config: AppConfig) => ({
             prefix: `${config.redisKeyPrefix}:bull`,
-            redis: bullRedisOptions(config.redisUrl),
+            ...bullRedisOptions(config.redisUrl),
             settings: {
               stalledInterval: config.jobs.stalledIntervalMs,
               lockDuration: config.jobs.lockDurationMs,

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { withTimeout } from '../common/with-timeout';
 
 export type JobOutcome = 'completed' | 'failed' | 'skipped' | 'retried' | 'delayed' | 'cancelled';
 export type TokenKind = 'user' | 'app';
@@ -87,7 +88,7 @@ export class MetricsService {
       registers: [this.registry],
       async collect() {
         this.reset();
-        const results = await Promise.allSettled([...readers].map((read) => withTimeout(read())));
+        const results = await Promise.allSettled([...readers].map((read) => withTimeout(read(), READER_TIMEOUT_MS, 'queue depth read timed out')));
         for (const result of results) {
           // an unreachable Redis leaves its series out rather than failing the whole scrape
           if (result.status !== 'fulfilled') continue;
@@ -142,9 +143,3 @@ export class MetricsService {
   }
 }
 
-function withTimeout<T>(promise: Promise<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('queue depth read timed out')), READER_TIMEOUT_MS);
-    promise.then(resolve, reject).finally(() => clearTimeout(timer));
-  });
-}

@@ -3,9 +3,10 @@ import { NOW_UTC, pgArray, SqlRepository } from '../common/sql-repository';
 import type { SpotifyTrack } from '../spotify/spotify.types';
 import { decodeCursor, fingerprint, keysetPage, Page } from '../common/cursor';
 import { AUDIO_FEATURES, AudioFeature } from './audio-features';
+import { SONG_RESPONSE_COLUMNS, SongRow, toSongResponse } from './song-response.mapper';
 import { Song } from './song.entity';
 import { ISRC } from './songs.dto';
-import type { ListSongsQuery, SongSort } from './songs.dto';
+import type { ListSongsQuery, SongResponse, SongSort } from './songs.dto';
 
 /** Column values for a song row, snake_case, as written by create/bulk upsert. */
 export type SongColumns = Record<string, string | number | boolean | Date | null>;
@@ -45,7 +46,7 @@ export class SongRepository extends SqlRepository<Song> {
   buildListQuery(query: ListSongsQuery): Knex.QueryBuilder {
     const sort = SORTS[query.sort ?? '-createdAt'];
     const limit = query.limit ?? 50;
-    const qb = this.knex('songs').select('*', this.knex.raw('??::text as cursor_key', [sort.column]));
+    const qb = this.knex('songs').select(...SONG_RESPONSE_COLUMNS, this.knex.raw('??::text as cursor_key', [sort.column]));
 
     if (query.q) {
       const pattern = `%${escapeLike(query.q)}%`;
@@ -73,10 +74,10 @@ export class SongRepository extends SqlRepository<Song> {
     return qb.limit(limit + 1);
   }
 
-  async list(query: ListSongsQuery): Promise<Page<Song>> {
+  /** A read-only page: plain rows mapped once to the response, never hydrated into the identity map. */
+  async list(query: ListSongsQuery): Promise<Page<SongResponse>> {
     const rows: Record<string, unknown>[] = await this.buildListQuery(query);
-    const em = this.getEntityManager();
-    return keysetPage(rows, { ...query }, (row) => em.map(Song, row));
+    return keysetPage(rows, { ...query }, (row) => toSongResponse(row as SongRow));
   }
 
   private whereAfter(qb: Knex.QueryBuilder, sort: SortSpec, value: string | number | null, id: string): void {

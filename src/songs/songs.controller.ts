@@ -38,9 +38,8 @@ export class SongsController {
   @Get()
   @ApiEndpoint('listSongs', 'List songs, filtered and sorted, a keyset page at a time')
   @ApiOkResponse({ type: SongPage })
-  async list(@Query() query: ListSongsQuery): Promise<SongPage> {
-    const page = await this.songs.list(query);
-    return { items: page.items.map(SongResponse.from), nextCursor: page.nextCursor };
+  list(@Query() query: ListSongsQuery): Promise<SongPage> {
+    return this.songs.list(query);
   }
 
   @ApiEndpoint('getSongBySpotifyId', 'Find the song linked to a Spotify track')

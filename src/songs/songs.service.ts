@@ -6,7 +6,7 @@ import { Page } from '../common/cursor';
 import { flattenValidationErrors } from '../common/validation';
 import { AUDIO_FEATURES, roundFeature, Song } from './song.entity';
 import { IndexedSongColumns, SongColumns, SongRepository } from './song.repository';
-import { BulkUpsertResponse, CreateSongDto, ListSongsQuery, UpdateSongDto } from './songs.dto';
+import { BulkUpsertResponse, CreateSongDto, ListSongsQuery, SongResponse, UpdateSongDto } from './songs.dto';
 
 const COLUMN_BY_FIELD = {
   title: 'title',
@@ -84,7 +84,7 @@ export class SongsService {
     return new Set(found.map((song) => song.id));
   }
 
-  list(query: ListSongsQuery): Promise<Page<Song>> {
+  list(query: ListSongsQuery): Promise<Page<SongResponse>> {
     return this.songs.list(query);
   }
 

@@ -3,8 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { createOrmConfig } from '../../src/config/mikro-orm.config';
 
-/** The machine's shared PostgreSQL; each test file creates and drops a database of its own. */
-export const ADMIN_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
+/**
+ * The machine's shared PostgreSQL; each test file (and each benchmark) creates and drops a
+ * database of its own. BENCH_DATABASE_URL is read for the benchmarks' sake.
+ */
+export const ADMIN_DATABASE_URL =
+  process.env.TEST_DATABASE_URL ?? process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 
 export interface TestDatabase {
   name: string;
@@ -12,8 +16,9 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-async function withAdmin<T>(fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: ADMIN_DATABASE_URL });
+/** One connection for `fn`, closed afterwards whatever happens. */
+export async function withClient<T>(url: string, fn: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url });
   await client.connect();
   try {
     return await fn(client);
@@ -21,6 +26,13 @@ async function withAdmin<T>(fn: (client: Client) => Promise<T>): Promise<T> {
     await client.end();
   }
 }
+
+/** One statement on its own connection; its rows. */
+export function query<T = Record<string, unknown>>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
+  return withClient(url, async (client) => (await client.query(text, params)).rows as T[]);
+}
+
+const withAdmin = <T>(fn: (client: Client) => Promise<T>) => withClient(ADMIN_DATABASE_URL, fn);
 
 export async function createTestDatabase(label: string): Promise<TestDatabase> {
   const name = `t_${label.replace(/[^a-z0-9]/gi, '_').toLowerCase().slice(0, 30)}_${randomBytes(4).toString('hex')}`;

@@ -1,19 +1,6 @@
-import { Client } from 'pg';
 import type { RunningSandbox } from '../../sandbox/sandbox-server';
+import { withClient } from './database';
 import type { TestApp } from './test-app';
-
-/** The environment that points the service at a sandbox. */
-export function sandboxEnv(sandbox: RunningSandbox, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    SPOTIFY_API_BASE_URL: sandbox.apiBaseUrl,
-    SPOTIFY_ACCOUNTS_BASE_URL: sandbox.accountsBaseUrl,
-    SPOTIFY_CLIENT_ID: sandbox.clientId,
-    SPOTIFY_CLIENT_SECRET: sandbox.clientSecret,
-    SPOTIFY_MAX_ATTEMPTS: '2',
-    SPOTIFY_RETRY_BASE_DELAY_MS: '1',
-    ...extra,
-  };
-}
 
 export interface ConsentOptions {
   /** the Spotify account that consents */
@@ -60,18 +47,8 @@ export interface StoredConnectionRow {
   authorized_at: Date;
 }
 
-export async function withPg<T>(t: TestApp, fn: (pg: Client) => Promise<T>): Promise<T> {
-  const pg = new Client({ connectionString: t.db.url });
-  await pg.connect();
-  try {
-    return await fn(pg);
-  } finally {
-    await pg.end();
-  }
-}
-
 export async function connectionRows(t: TestApp, userId?: string): Promise<StoredConnectionRow[]> {
-  return withPg(t, async (pg) => {
+  return withClient(t.db.url, async (pg) => {
     const result = userId
       ? await pg.query('SELECT * FROM spotify_connections WHERE user_id = $1', [userId])
       : await pg.query('SELECT * FROM spotify_connections');
@@ -81,7 +58,7 @@ export async function connectionRows(t: TestApp, userId?: string): Promise<Store
 
 /** Makes the stored access token look expired to the service (Spotify's copy is untouched). */
 export async function expireStoredToken(t: TestApp, userId: string): Promise<void> {
-  await withPg(t, (pg) =>
+  await withClient(t.db.url, (pg) =>
     pg.query(`UPDATE spotify_connections SET token_expires_at = (now() AT TIME ZONE 'UTC') - interval '1 minute' WHERE user_id = $1`, [userId]),
   );
 }

@@ -11,20 +11,8 @@ import { SpotifyCapabilitiesService } from '../../src/spotify/spotify-capabiliti
 import { SpotifyClient } from '../../src/spotify/spotify.client';
 import { SpotifyModule } from '../../src/spotify/spotify.module';
 import { TestDatabase } from './database';
+import { sandboxEnv } from './sandbox-env';
 import { testEnv } from './test-app';
-
-/** What a service process needs to talk to Spotify: the env pointing at a sandbox, fast retries. */
-export function sandboxEnv(sandbox: RunningSandbox, env: Record<string, string | undefined> = {}): Record<string, string | undefined> {
-  return {
-    SPOTIFY_API_BASE_URL: sandbox.apiBaseUrl,
-    SPOTIFY_ACCOUNTS_BASE_URL: sandbox.accountsBaseUrl,
-    SPOTIFY_CLIENT_ID: sandbox.clientId,
-    SPOTIFY_CLIENT_SECRET: sandbox.clientSecret,
-    SPOTIFY_RETRY_BASE_DELAY_MS: '10',
-    SPOTIFY_REQUEST_TIMEOUT_MS: '5000',
-    ...env,
-  };
-}
 
 export interface SpotifyProcess {
   config: AppConfig;

@@ -1,4 +1,3 @@
-import { Client } from 'pg';
 import type { RunningSandbox } from '../../sandbox/sandbox-server';
 import type { TestApp } from './test-app';
 
@@ -36,16 +35,6 @@ export async function waitForJob(
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`job ${id} still ${JSON.stringify(last)} after ${timeoutMs} ms`);
-}
-
-export async function query<T = Record<string, unknown>>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
-  const pg = new Client({ connectionString: url });
-  await pg.connect();
-  try {
-    return (await pg.query(text, params)).rows as T[];
-  } finally {
-    await pg.end();
-  }
 }
 
 /** Songs linked to the first n sandbox tracks (no Spotify data yet); returns [songId, trackId] pairs. */

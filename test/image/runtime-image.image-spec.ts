@@ -3,7 +3,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { freePort, ROOT, startChildApp } from '../helpers/child-app';
+import { ROOT, startChildApp } from '../helpers/child-app';
+import { freePort } from '../helpers/free-port';
 import { createTestDatabase, TestDatabase } from '../helpers/database';
 import { testEnv } from '../helpers/test-app';
 import { parseDockerfile, replay, Stage } from './dockerfile-replay';
