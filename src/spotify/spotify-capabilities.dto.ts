@@ -18,10 +18,10 @@ export class CapabilityAvailabilityResponse {
 }
 
 export class CappedPauseResponse {
-  @ApiProperty({ enum: ['retry_after_capped'], description: 'Spotify asked for a longer wait than SPOTIFY_MAX_RETRY_AFTER_S' })
+  @ApiProperty({ enum: ['retry_after_capped'], example: 'retry_after_capped', description: 'Spotify asked for a longer wait than SPOTIFY_MAX_RETRY_AFTER_S' })
   reason!: 'retry_after_capped';
 
-  @ApiProperty({ type: String, format: 'date-time', description: 'when Spotify work resumes' })
+  @ApiProperty({ type: String, format: 'date-time', example: '2026-11-30T13:00:00.000Z', description: 'when Spotify work resumes' })
   until!: string;
 
   @ApiProperty({ example: 31536000, description: "Spotify's Retry-After, in seconds" })
