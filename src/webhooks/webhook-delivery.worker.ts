@@ -1,0 +1,198 @@
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Client } from 'pg';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { TokenCipher } from '../crypto/token-cipher.service';
+import { retryDelayAfter } from './retry-schedule';
+import { SendResult, WebhookSender } from './webhook-sender';
+import { checkWebhookUrl } from './webhook-url';
+import { AttemptOutcome, ClaimedDelivery, WAKE_CHANNEL, WebhooksRepository } from './webhooks.repository';
+
+/** The claim outlives the longest request by this much before another worker may send the attempt. */
+const LEASE_MARGIN_MS = 10_000;
+const LISTEN_RETRY_MS = 1_000;
+
+/**
+ * Delivers webhooks in worker-role processes. PostgreSQL is the queue: a loop claims due
+ * deliveries (FOR UPDATE SKIP LOCKED), sends up to WEBHOOK_CONCURRENCY at once and records each
+ * attempt. It sleeps until the poll interval, the next retry it knows of, or a NOTIFY from a
+ * committed event, whichever comes first, so a new event goes out at once.
+ */
+@Injectable()
+export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(WebhookDeliveryWorker.name);
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly abort = new AbortController();
+  private stopping = false;
+  private loop?: Promise<void>;
+  private wake?: () => void;
+  private woken = false;
+  private listener?: Client;
+
+  constructor(
+    private readonly repository: WebhooksRepository,
+    private readonly sender: WebhookSender,
+    private readonly cipher: TokenCipher,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    void this.listen();
+    this.loop = this.run();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    this.poke();
+    await this.loop;
+    await this.listener?.end().catch(() => undefined);
+    if (this.inFlight.size) {
+      const grace = new Promise((resolve) => setTimeout(resolve, this.config.webhooks.shutdownGraceMs).unref());
+      await Promise.race([Promise.all(this.inFlight), grace]);
+      // what is still running is aborted and handed back (release), for the next worker
+      this.abort.abort();
+      await Promise.all(this.inFlight);
+    }
+  }
+
+  private async run(): Promise<void> {
+    const { concurrency, pollIntervalMs, requestTimeoutMs } = this.config.webhooks;
+    while (!this.stopping) {
+      const free = concurrency - this.inFlight.size;
+      let claimed: ClaimedDelivery[] = [];
+      if (free > 0) {
+        try {
+          claimed = await this.repository.claimDue(free, requestTimeoutMs + LEASE_MARGIN_MS);
+        } catch (error) {
+          this.logger.warn({ err: (error as Error).message }, 'Claiming webhook deliveries failed; trying again');
+        }
+        for (const delivery of claimed) this.track(this.attempt(delivery));
+      }
+      if (free > 0 && claimed.length === free) continue; // there may be more due
+      await this.sleep(free > 0 ? await this.nextWait(pollIntervalMs) : pollIntervalMs);
+    }
+  }
+
+  private async nextWait(pollIntervalMs: number): Promise<number> {
+    try {
+      const due = await this.repository.msUntilNextDue();
+      // a claimed row's lease also shows as "due later": never sleep past the poll interval
+      return due === null ? pollIntervalMs : Math.min(pollIntervalMs, Math.max(due, 10));
+    } catch {
+      return pollIntervalMs;
+    }
+  }
+
+  private track(work: Promise<void>): void {
+    this.inFlight.add(work);
+    void work.finally(() => {
+      this.inFlight.delete(work);
+      this.poke();
+    });
+  }
+
+  private async attempt(delivery: ClaimedDelivery): Promise<void> {
+    const attemptedAt = new Date();
+    let result: SendResult;
+    const check = checkWebhookUrl(delivery.url, this.config.webhooks.allowedHosts);
+    if (!check.ok) {
+      // the allow-list changed since the subscription was made: never contacted
+      result = { ok: false, statusCode: null, error: `not sent: ${check.reason}`, responseExcerpt: null, durationMs: 0 };
+    } else {
+      let secret: string;
+      try {
+        secret = this.cipher.decrypt(delivery.secret_encrypted);
+      } catch (error) {
+        result = { ok: false, statusCode: null, error: `not sent: ${(error as Error).message}`, responseExcerpt: null, durationMs: 0 };
+        return this.finish(delivery, attemptedAt, result);
+      }
+      const body = JSON.stringify({ type: delivery.event_type, timestamp: delivery.occurred_at, data: delivery.data });
+      result = await this.sender.send(check.url, secret, delivery.id, body, this.abort.signal);
+      if (this.abort.signal.aborted && !result.ok) {
+        await this.repository.release(delivery.id, delivery.attempt).catch(() => undefined);
+        return;
+      }
+    }
+    return this.finish(delivery, attemptedAt, result);
+  }
+
+  private async finish(delivery: ClaimedDelivery, attemptedAt: Date, result: SendResult): Promise<void> {
+    const outcome = nextState(result.ok, delivery.retry_step, this.config.webhooks.retryDelaysMs);
+    try {
+      const held = await this.repository.recordAttempt({
+        deliveryId: delivery.id,
+        attempt: delivery.attempt,
+        attemptedAt,
+        statusCode: result.statusCode,
+        error: result.error,
+        responseExcerpt: result.responseExcerpt,
+        durationMs: result.durationMs,
+        outcome,
+      });
+      if (!held) this.logger.warn({ deliveryId: delivery.id }, 'A webhook attempt outlived its claim; its outcome was not recorded');
+      if (outcome.status === 'failed') {
+        this.logger.warn({ deliveryId: delivery.id, attempts: delivery.attempt }, 'Webhook delivery failed for good');
+      }
+    } catch (error) {
+      // the claim expires and the attempt is made again: at least once
+      this.logger.warn({ deliveryId: delivery.id, err: (error as Error).message }, 'Recording a webhook attempt failed');
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.woken || this.stopping) {
+      this.woken = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = () => {
+        this.wake = undefined;
+        done();
+      };
+    });
+  }
+
+  private poke(): void {
+    if (this.wake) this.wake();
+    else this.woken = true;
+  }
+
+  /** A dedicated connection for LISTEN (a pooled one may be handed to someone else). */
+  private async listen(): Promise<void> {
+    while (!this.stopping) {
+      const client = new Client({ connectionString: this.config.databaseUrl });
+      const lost = new Promise<void>((resolve) => {
+        client.on('error', () => resolve());
+        client.on('end', () => resolve());
+      });
+      try {
+        await client.connect();
+        client.on('notification', () => this.poke());
+        await client.query(`LISTEN ${WAKE_CHANNEL}`);
+        this.listener = client;
+        if (this.stopping) await client.end();
+        await lost;
+      } catch (error) {
+        this.logger.warn({ err: (error as Error).message }, 'Listening for webhook events failed; polling meanwhile');
+      }
+      this.listener = undefined;
+      await client.end().catch(() => undefined);
+      if (!this.stopping) {
+        this.poke(); // events may have come while not listening
+        await new Promise((resolve) => setTimeout(resolve, LISTEN_RETRY_MS).unref());
+      }
+    }
+  }
+}
+
+/** A 2xx ends a delivery; a failure waits the next step of the schedule, or ends it when none is left. */
+export function nextState(ok: boolean, retryStep: number, delays: readonly number[]): AttemptOutcome {
+  if (ok) return { status: 'delivered' };
+  const failures = retryStep + 1;
+  const delay = retryDelayAfter(failures, delays);
+  return delay === null ? { status: 'failed', retryStep: failures } : { status: 'pending', retryStep: failures, nextAttemptInMs: delay };
+}
