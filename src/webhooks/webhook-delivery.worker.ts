@@ -10,6 +10,8 @@ import { AttemptOutcome, ClaimedDelivery, WAKE_CHANNEL, WebhooksRepository } fro
 /** The claim outlives the longest request by this much before another worker may send the attempt. */
 const LEASE_MARGIN_MS = 10_000;
 const LISTEN_RETRY_MS = 1_000;
+/** Wake-ups (events committed, requests finished) this close together share one claim query. */
+const WAKE_COALESCE_MS = 5;
 
 /**
  * Delivers webhooks in worker-role processes. PostgreSQL is the queue: a loop claims due
@@ -27,6 +29,8 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
   private wake?: () => void;
   private woken = false;
   private listener?: Client;
+  /** the earliest retry this worker scheduled; other workers' retries are found by the poll */
+  private nextRetryAt = Infinity;
 
   constructor(
     private readonly repository: WebhooksRepository,
@@ -68,17 +72,11 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
         for (const delivery of claimed) this.track(this.attempt(delivery));
       }
       if (free > 0 && claimed.length === free) continue; // there may be more due
-      await this.sleep(free > 0 ? await this.nextWait(pollIntervalMs) : pollIntervalMs);
-    }
-  }
-
-  private async nextWait(pollIntervalMs: number): Promise<number> {
-    try {
-      const due = await this.repository.msUntilNextDue();
-      // a claimed row's lease also shows as "due later": never sleep past the poll interval
-      return due === null ? pollIntervalMs : Math.min(pollIntervalMs, Math.max(due, 10));
-    } catch {
-      return pollIntervalMs;
+      if (this.nextRetryAt <= Date.now()) this.nextRetryAt = Infinity;
+      const untilRetry = this.nextRetryAt - Date.now();
+      if (await this.sleep(Math.max(10, Math.min(pollIntervalMs, untilRetry)))) {
+        await new Promise((resolve) => setTimeout(resolve, WAKE_COALESCE_MS));
+      }
     }
   }
 
@@ -117,6 +115,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
 
   private async finish(delivery: ClaimedDelivery, attemptedAt: Date, result: SendResult): Promise<void> {
     const outcome = nextState(result.ok, delivery.retry_step, this.config.webhooks.retryDelaysMs);
+    if (outcome.status === 'pending') this.nextRetryAt = Math.min(this.nextRetryAt, Date.now() + outcome.nextAttemptInMs);
     try {
       const held = await this.repository.recordAttempt({
         deliveryId: delivery.id,
@@ -138,20 +137,21 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
     }
   }
 
-  private sleep(ms: number): Promise<void> {
+  /** Resolves true when poked (an event, a finished request, shutdown), false at the timeout. */
+  private sleep(ms: number): Promise<boolean> {
     if (this.woken || this.stopping) {
       this.woken = false;
-      return Promise.resolve();
+      return Promise.resolve(!this.stopping);
     }
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
+      const timer = setTimeout(() => {
+        this.wake = undefined;
+        resolve(false);
+      }, ms);
       this.wake = () => {
         this.wake = undefined;
-        done();
+        clearTimeout(timer);
+        resolve(!this.stopping);
       };
     });
   }

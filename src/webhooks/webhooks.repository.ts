@@ -262,15 +262,6 @@ export class WebhooksRepository {
     );
   }
 
-  /** When the earliest pending delivery is due, in ms from now (0 if overdue), or null. */
-  async msUntilNextDue(): Promise<number | null> {
-    const rows = await this.execute<{ ms: string | null }[]>(
-      `SELECT GREATEST(0, EXTRACT(EPOCH FROM (min(next_attempt_at) - ${NOW})) * 1000)::bigint AS ms
-         FROM webhook_deliveries WHERE status = 'pending'`,
-    );
-    return rows[0]?.ms == null ? null : Number(rows[0].ms);
-  }
-
   private async attemptsOf(deliveryIds: string[]): Promise<Map<string, AttemptRow[]>> {
     const byDelivery = new Map<string, AttemptRow[]>();
     if (!deliveryIds.length) return byDelivery;
