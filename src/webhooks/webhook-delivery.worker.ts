@@ -12,6 +12,7 @@ const LEASE_MARGIN_MS = 10_000;
 const LISTEN_RETRY_MS = 1_000;
 /** Wake-ups (events committed, requests finished) this close together share one claim query. */
 const WAKE_COALESCE_MS = 5;
+const RETRY_CLOCK_MARGIN_MS = 50;
 
 /**
  * Delivers webhooks in worker-role processes. PostgreSQL is the queue: a loop claims due
@@ -63,16 +64,20 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
     while (!this.stopping) {
       const free = concurrency - this.inFlight.size;
       let claimed: ClaimedDelivery[] = [];
+      const claimedAt = Date.now();
+      let claimOk = false;
       if (free > 0) {
         try {
           claimed = await this.repository.claimDue(free, requestTimeoutMs + LEASE_MARGIN_MS);
+          claimOk = true;
         } catch (error) {
           this.logger.warn({ err: (error as Error).message }, 'Claiming webhook deliveries failed; trying again');
         }
         for (const delivery of claimed) this.track(this.attempt(delivery));
       }
       if (free > 0 && claimed.length === free) continue; // there may be more due
-      if (this.nextRetryAt <= Date.now()) this.nextRetryAt = Infinity;
+      // a claim that started after the known retry was due has taken it (or another worker did)
+      if (claimOk && this.nextRetryAt <= claimedAt) this.nextRetryAt = Infinity;
       const untilRetry = this.nextRetryAt - Date.now();
       if (await this.sleep(Math.max(10, Math.min(pollIntervalMs, untilRetry)))) {
         await new Promise((resolve) => setTimeout(resolve, WAKE_COALESCE_MS));
@@ -115,7 +120,6 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
 
   private async finish(delivery: ClaimedDelivery, attemptedAt: Date, result: SendResult): Promise<void> {
     const outcome = nextState(result.ok, delivery.retry_step, this.config.webhooks.retryDelaysMs);
-    if (outcome.status === 'pending') this.nextRetryAt = Math.min(this.nextRetryAt, Date.now() + outcome.nextAttemptInMs);
     try {
       const held = await this.repository.recordAttempt({
         deliveryId: delivery.id,
@@ -127,6 +131,10 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
         durationMs: result.durationMs,
         outcome,
       });
+      // the database's due time was computed during that write: after it, local time is not earlier
+      if (held && outcome.status === 'pending') {
+        this.nextRetryAt = Math.min(this.nextRetryAt, Date.now() + outcome.nextAttemptInMs + RETRY_CLOCK_MARGIN_MS);
+      }
       if (!held) this.logger.warn({ deliveryId: delivery.id }, 'A webhook attempt outlived its claim; its outcome was not recorded');
       if (outcome.status === 'failed') {
         this.logger.warn({ deliveryId: delivery.id, attempts: delivery.attempt }, 'Webhook delivery failed for good');
