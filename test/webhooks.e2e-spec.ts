@@ -144,7 +144,9 @@ describe('webhooks', () => {
     const sub = await subscribe(flaky.url('/flaky'), ['spotify_connection.needs_reauth']);
     flaky.respond = (index) => (index === 0 ? 503 : index === 1 ? 302 : 200);
     await recordEvent(em, 'spotify_connection.needs_reauth', { userId: 'u1', status: 'needs_reauth' });
-    const all = await flaky.waitFor(3, 10_000);
+    const all = await flaky.waitFor(3, 10_000).catch(async (error) => {
+      throw new Error(`${(error as Error).message}; log: ${JSON.stringify(await deliveries(sub.id))}`);
+    });
     await sleep(1_500); // a fourth attempt would come after 1 s
     expect(all.map((r) => r.status)).toEqual([503, 302, 200]);
     expect(new Set(all.map((r) => r.headers['webhook-id'])).size).toBe(1);
@@ -175,6 +177,10 @@ describe('webhooks', () => {
     const delivery = await waitForDelivery(sub.id, (d) => d.attempts >= 2, 10_000);
     expect(delivery.log[0]).toMatchObject({ statusCode: null, error: 'not sent: host is not in WEBHOOK_ALLOWED_HOSTS', durationMs: 0 });
     expect(dropped.received).toHaveLength(0);
+    const metrics = (await worker.http().get('/metrics').expect(200)).text;
+    expect(metrics).toMatch(/^webhook_attempts_total\{outcome="not_sent"\} [1-9]/m);
+    expect(metrics).toMatch(/^webhook_attempts_total\{outcome="delivered"\} [1-9]/m);
+    expect(metrics).toMatch(/^webhook_delivery_lag_seconds_count [1-9]/m);
   });
 
   it('redelivers a delivered event with the same webhook-id, 202; 409 while pending, 404 for unknown ids', async () => {

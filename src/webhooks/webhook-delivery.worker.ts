@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBoo
 import { Client } from 'pg';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { TokenCipher } from '../crypto/token-cipher.service';
+import { MetricsService } from '../metrics/metrics.service';
 import { retryDelayAfter } from './retry-schedule';
 import { SendResult, WebhookSender } from './webhook-sender';
 import { checkWebhookUrl } from './webhook-url';
@@ -30,13 +31,14 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
   private wake?: () => void;
   private woken = false;
   private listener?: Client;
-  /** the earliest retry this worker scheduled; other workers' retries are found by the poll */
-  private nextRetryAt = Infinity;
+  /** when retries this worker scheduled fall due; other workers' retries are found by the poll */
+  private retriesDue: number[] = [];
 
   constructor(
     private readonly repository: WebhooksRepository,
     private readonly sender: WebhookSender,
     private readonly cipher: TokenCipher,
+    private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -76,9 +78,9 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
         for (const delivery of claimed) this.track(this.attempt(delivery));
       }
       if (free > 0 && claimed.length === free) continue; // there may be more due
-      // a claim that started after the known retry was due has taken it (or another worker did)
-      if (claimOk && this.nextRetryAt <= claimedAt) this.nextRetryAt = Infinity;
-      const untilRetry = this.nextRetryAt - Date.now();
+      // a claim that started after a retry was due has taken it (or another worker did)
+      if (claimOk) this.retriesDue = this.retriesDue.filter((due) => due > claimedAt);
+      const untilRetry = Math.min(...this.retriesDue) - Date.now();
       if (await this.sleep(Math.max(10, Math.min(pollIntervalMs, untilRetry)))) {
         await new Promise((resolve) => setTimeout(resolve, WAKE_COALESCE_MS));
       }
@@ -106,7 +108,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
         secret = this.cipher.decrypt(delivery.secret_encrypted);
       } catch (error) {
         result = { ok: false, statusCode: null, error: `not sent: ${(error as Error).message}`, responseExcerpt: null, durationMs: 0 };
-        return this.finish(delivery, attemptedAt, result);
+        return this.finish(delivery, attemptedAt, result, false);
       }
       const body = JSON.stringify({ type: delivery.event_type, timestamp: delivery.occurred_at, data: delivery.data });
       result = await this.sender.send(check.url, secret, delivery.id, body, this.abort.signal);
@@ -115,10 +117,10 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
         return;
       }
     }
-    return this.finish(delivery, attemptedAt, result);
+    return this.finish(delivery, attemptedAt, result, check.ok);
   }
 
-  private async finish(delivery: ClaimedDelivery, attemptedAt: Date, result: SendResult): Promise<void> {
+  private async finish(delivery: ClaimedDelivery, attemptedAt: Date, result: SendResult, sent: boolean): Promise<void> {
     const outcome = nextState(result.ok, delivery.retry_step, this.config.webhooks.retryDelaysMs);
     try {
       const held = await this.repository.recordAttempt({
@@ -132,8 +134,14 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
         outcome,
       });
       // the database's due time was computed during that write: after it, local time is not earlier
-      if (held && outcome.status === 'pending') {
-        this.nextRetryAt = Math.min(this.nextRetryAt, Date.now() + outcome.nextAttemptInMs + RETRY_CLOCK_MARGIN_MS);
+      // (later retries are found by the poll anyway; this keeps the list short)
+      if (held && outcome.status === 'pending' && outcome.nextAttemptInMs < this.config.webhooks.pollIntervalMs) {
+        this.retriesDue.push(Date.now() + outcome.nextAttemptInMs + RETRY_CLOCK_MARGIN_MS);
+      }
+      if (held) {
+        const lag = (Date.now() - Date.parse(delivery.occurred_at)) / 1000;
+        const kind = !sent ? 'not_sent' : outcome.status === 'pending' ? 'retry' : outcome.status;
+        this.metrics.recordWebhookAttempt(kind, lag);
       }
       if (!held) this.logger.warn({ deliveryId: delivery.id }, 'A webhook attempt outlived its claim; its outcome was not recorded');
       if (outcome.status === 'failed') {
