@@ -87,12 +87,14 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
     }
   }
 
-  private track(work: Promise<void>): void {
+  private track(attempt: Promise<void>): void {
+    const work = attempt
+      .catch((error) => this.logger.error({ err: (error as Error).message }, 'A webhook attempt failed unexpectedly'))
+      .finally(() => {
+        this.inFlight.delete(work);
+        this.poke();
+      });
     this.inFlight.add(work);
-    void work.finally(() => {
-      this.inFlight.delete(work);
-      this.poke();
-    });
   }
 
   private async attempt(delivery: ClaimedDelivery): Promise<void> {
