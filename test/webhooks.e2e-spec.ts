@@ -1,6 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
+import { WebhookDeliveryWorker } from '../src/webhooks/webhook-delivery.worker';
 import { createMigratedDatabase, TestDatabase } from './helpers/database';
 import { createTestApp, TestApp } from './helpers/test-app';
 import { Receiver, recordEvent, sleep, startReceiver } from './helpers/webhooks';
@@ -246,6 +247,25 @@ describe('webhooks', () => {
     await api.api().delete(`/v1/webhooks/${subs[0].id}`).expect(404);
     const left = await em.getConnection().execute('SELECT count(*)::int AS n FROM webhook_deliveries WHERE subscription_id = ?', [subs[0].id]);
     expect(left[0].n).toBe(0);
+  });
+
+  it('deletes events past WEBHOOK_RETENTION_DAYS with their deliveries, never one still pending', async () => {
+    const sub = await subscribe(main.url('/old'), ['sync_job.completed']);
+    const done = await recordEvent(em, 'sync_job.completed', JOB);
+    await main.waitFor(1);
+    await waitForDelivery(sub.id, (d) => d.status === 'delivered');
+    const waiting = await recordEvent(em, 'sync_job.completed', JOB);
+    const sql = em.getConnection();
+    // the second one is made to wait far ahead, as a delivery deep in its schedule would
+    await sql.execute(
+      `UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now() + interval '1 day' WHERE event_id = ?`,
+      [waiting],
+    );
+    await sql.execute(`UPDATE webhook_events SET occurred_at = occurred_at - interval '31 days' WHERE id IN (?, ?)`, [done, waiting]);
+    expect(await worker.app.get(WebhookDeliveryWorker).purgeExpired()).toBe(1);
+    const left = await sql.execute<{ id: string }[]>('SELECT id FROM webhook_events WHERE id IN (?, ?)', [done, waiting]);
+    expect(left.map((r: { id: string }) => r.id)).toEqual([waiting]);
+    expect((await deliveries(sub.id)).map((d: { eventId: string }) => d.eventId)).toEqual([waiting]);
   });
 
   it('documents the routes with camelCase operation ids, summaries and the API key', async () => {

@@ -118,6 +118,8 @@ function webhooks(env: Env) {
     requestTimeoutMs: integer(env, 'WEBHOOK_REQUEST_TIMEOUT_MS', 10_000, 100, 30_000),
     pollIntervalMs: integer(env, 'WEBHOOK_POLL_INTERVAL_MS', 5_000, 50, 600_000),
     concurrency: integer(env, 'WEBHOOK_CONCURRENCY', 10, 1, 200),
+    // events (with their deliveries and log) older than this and not pending are deleted
+    retentionDays: integer(env, 'WEBHOOK_RETENTION_DAYS', 30, 1, 3650),
     // in-flight requests a stopping worker waits for, inside the 20 s shutdown budget
     shutdownGraceMs: integer(env, 'WEBHOOK_SHUTDOWN_GRACE_MS', 3_000, 0, 15_000),
   };

@@ -8,6 +8,7 @@ import { Migration } from '@mikro-orm/migrations';
  * - webhook_deliveries: one per event and matching subscription (made in the same statement as
  *   the event), the queue the workers claim from with FOR UPDATE SKIP LOCKED;
  * - webhook_delivery_attempts: the delivery log.
+ * Events older than WEBHOOK_RETENTION_DAYS with nothing pending are deleted with their deliveries.
  */
 export class Migration20261130000400_webhooks extends Migration {
   override async up(): Promise<void> {
@@ -28,6 +29,7 @@ CREATE TABLE webhook_events (
     data JSONB NOT NULL,
     occurred_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
 );`);
+    this.addSql('CREATE INDEX idx_webhook_events_occurred ON webhook_events(occurred_at);');
     this.addSql(`
 CREATE TABLE webhook_deliveries (
     id UUID PRIMARY KEY DEFAULT gen_random_uuid(),

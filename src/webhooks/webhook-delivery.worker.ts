@@ -14,6 +14,8 @@ const LISTEN_RETRY_MS = 1_000;
 /** Wake-ups (events committed, requests finished) this close together share one claim query. */
 const WAKE_COALESCE_MS = 5;
 const RETRY_CLOCK_MARGIN_MS = 50;
+const PURGE_INTERVAL_MS = 3_600_000;
+const PURGE_BATCH = 1_000;
 
 /**
  * Delivers webhooks in worker-role processes. PostgreSQL is the queue: a loop claims due
@@ -31,6 +33,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
   private wake?: () => void;
   private woken = false;
   private listener?: Client;
+  private purgeTimer?: NodeJS.Timeout;
   /** when retries this worker scheduled fall due; other workers' retries are found by the poll */
   private retriesDue: number[] = [];
 
@@ -45,10 +48,12 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
   onApplicationBootstrap(): void {
     void this.listen();
     this.loop = this.run();
+    this.purgeTimer = setInterval(() => void this.purgeExpired(), PURGE_INTERVAL_MS);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
+    clearInterval(this.purgeTimer);
     this.poke();
     await this.loop;
     await this.listener?.end().catch(() => undefined);
@@ -59,6 +64,19 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
       this.abort.abort();
       await Promise.all(this.inFlight);
     }
+  }
+
+  /** Deletes events past WEBHOOK_RETENTION_DAYS, a batch at a time; several workers at once are harmless. */
+  async purgeExpired(): Promise<number> {
+    let deleted = 0;
+    try {
+      for (let batch = PURGE_BATCH; batch === PURGE_BATCH && !this.stopping; deleted += batch) {
+        batch = await this.repository.purgeBefore(this.config.webhooks.retentionDays, PURGE_BATCH);
+      }
+    } catch (error) {
+      this.logger.warn({ err: (error as Error).message }, 'Deleting old webhook events failed; trying again next hour');
+    }
+    return deleted;
   }
 
   private async run(): Promise<void> {

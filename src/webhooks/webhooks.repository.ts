@@ -262,6 +262,20 @@ export class WebhooksRepository {
     );
   }
 
+  /** Deletes up to `limit` old events with no pending delivery (their deliveries and log go too). */
+  async purgeBefore(days: number, limit: number): Promise<number> {
+    const rows = await this.execute<unknown[]>(
+      `DELETE FROM webhook_events WHERE id IN (
+         SELECT e.id FROM webhook_events e
+          WHERE e.occurred_at < ${NOW} - (? * interval '1 day')
+            AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id AND d.status = 'pending')
+          LIMIT ?)
+       RETURNING id`,
+      [days, limit],
+    );
+    return rows.length;
+  }
+
   private async attemptsOf(deliveryIds: string[]): Promise<Map<string, AttemptRow[]>> {
     const byDelivery = new Map<string, AttemptRow[]>();
     if (!deliveryIds.length) return byDelivery;
