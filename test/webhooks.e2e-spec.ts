@@ -1,7 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { WebhookDeliveryWorker } from '../src/webhooks/webhook-delivery.worker';
+import { WebhookDeliveryWorker } from '../src/webhooks/delivery/webhook-delivery.worker';
 import { createMigratedDatabase, TestDatabase } from './helpers/database';
 import { createTestApp, TestApp } from './helpers/test-app';
 import { Receiver, recordEvent, sleep, startReceiver } from './helpers/webhooks';

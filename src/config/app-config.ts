@@ -1,6 +1,6 @@
 import { registerAs } from '@nestjs/config';
-import { DEFAULT_RETRY_DELAYS, parseRetryDelays } from '../webhooks/retry-schedule';
-import { AllowedHost, parseAllowedHosts } from '../webhooks/webhook-url';
+import { DEFAULT_RETRY_DELAYS, parseRetryDelays } from '../webhooks/delivery/retry-schedule';
+import { AllowedHost, parseAllowedHosts } from '../webhooks/delivery/webhook-url';
 
 export type AppRole = 'api' | 'worker' | 'all';
 export type AccessTierSetting = 'extended' | 'development' | 'auto';

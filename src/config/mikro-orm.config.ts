@@ -8,7 +8,7 @@ import { Song } from '../songs/song.entity';
 import { SpotifyCapabilityRecord } from '../spotify/spotify-capability.entity';
 import { SpotifyConnection } from '../users/spotify-connection.entity';
 import { User } from '../users/user.entity';
-import { WEBHOOK_ENTITIES } from '../webhooks/webhook-entities';
+import { WEBHOOK_ENTITIES } from '../webhooks/entities/webhook-entities';
 
 export const ENTITIES = [User, SpotifyConnection, Song, SpotifySyncJob, SyncJobFailure, SavedTrack, SpotifyCapabilityRecord, ...WEBHOOK_ENTITIES];
 

@@ -16,7 +16,7 @@ import {
   MinLength,
 } from 'class-validator';
 import { DELIVERY_STATUSES, DeliveryStatus, WEBHOOK_EVENT_TYPES, WebhookEventType } from './webhook-event-types';
-import { MAX_WEBHOOK_URL_LENGTH } from './webhook-url';
+import { MAX_WEBHOOK_URL_LENGTH } from './delivery/webhook-url';
 import type { AttemptRow, DeliveryRow, SubscriptionRow } from './webhooks.repository';
 
 const SUBSCRIPTION_ID = '3f6c1a2b-8d4e-4f5a-9b6c-7d8e9f0a1b2c';

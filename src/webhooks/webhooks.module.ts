@@ -1,9 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { AppRole } from '../config/app-config';
 import { CryptoModule } from '../crypto/crypto.module';
-import { WebhookDeliveryWorker } from './webhook-delivery.worker';
+import { WebhookDeliveryWorker } from './delivery/webhook-delivery.worker';
 import { WebhookEventsModule } from './webhook-events.module';
-import { WebhookSender } from './webhook-sender';
+import { WebhookSender } from './delivery/webhook-sender';
 import { WebhooksController } from './webhooks.controller';
 import { WebhooksService } from './webhooks.service';
 

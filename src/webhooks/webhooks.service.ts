@@ -4,7 +4,7 @@ import type { Page } from '../common/cursor';
 import { InvalidInputException } from '../common/validation';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { TokenCipher } from '../crypto/token-cipher.service';
-import { checkWebhookUrl } from './webhook-url';
+import { checkWebhookUrl } from './delivery/webhook-url';
 import type { CreateWebhookDto, ListDeliveriesQuery, ListWebhooksQuery } from './webhooks.dto';
 import { AttemptRow, DeliveryRow, SubscriptionRow, WebhooksRepository } from './webhooks.repository';
 

@@ -1,5 +1,5 @@
 import { ArrayType, Entity, Index, Opt, PrimaryKey, Property } from '@mikro-orm/core';
-import type { WebhookEventType } from './webhook-event-types';
+import type { WebhookEventType } from '../webhook-event-types';
 
 /** A caller's subscription. The secret is ciphertext (TokenCipher); it is shown once, at creation. */
 @Entity({ tableName: 'webhook_subscriptions' })

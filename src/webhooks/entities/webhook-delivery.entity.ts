@@ -1,5 +1,5 @@
 import { Check, Entity, Index, ManyToOne, Opt, PrimaryKey, Property, Unique } from '@mikro-orm/core';
-import type { DeliveryStatus } from './webhook-event-types';
+import type { DeliveryStatus } from '../webhook-event-types';
 import { WebhookEvent } from './webhook-event.entity';
 import { WebhookSubscription } from './webhook-subscription.entity';
 

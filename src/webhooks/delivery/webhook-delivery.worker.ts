@@ -1,12 +1,12 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Client } from 'pg';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { TokenCipher } from '../crypto/token-cipher.service';
-import { MetricsService } from '../metrics/metrics.service';
+import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import { TokenCipher } from '../../crypto/token-cipher.service';
+import { MetricsService } from '../../metrics/metrics.service';
 import { retryDelayAfter } from './retry-schedule';
 import { SendResult, WebhookSender } from './webhook-sender';
 import { checkWebhookUrl } from './webhook-url';
-import { AttemptOutcome, ClaimedDelivery, WAKE_CHANNEL, WebhooksRepository } from './webhooks.repository';
+import { AttemptOutcome, ClaimedDelivery, WAKE_CHANNEL, WebhooksRepository } from '../webhooks.repository';
 
 /** The claim outlives the longest request by this much before another worker may send the attempt. */
 const LEASE_MARGIN_MS = 10_000;

@@ -1,5 +1,5 @@
 import { Entity, Index, Opt, PrimaryKey, Property } from '@mikro-orm/core';
-import type { WebhookEventType } from './webhook-event-types';
+import type { WebhookEventType } from '../webhook-event-types';
 
 /** The outbox: one row per change, written in the transaction of the change (WebhookEvents.record). */
 @Entity({ tableName: 'webhook_events' })

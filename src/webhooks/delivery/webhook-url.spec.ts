@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { parseEnv } from '../config/app-config';
+import { parseEnv } from '../../config/app-config';
 import { DEFAULT_RETRY_DELAYS, parseRetryDelays, retryDelayAfter } from './retry-schedule';
 import { checkWebhookUrl, parseAllowedHosts } from './webhook-url';
 
