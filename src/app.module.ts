@@ -21,6 +21,7 @@ import { RedisModule } from './redis/redis.module';
 import { SongsModule } from './songs/songs.module';
 import { SpotifyModule } from './spotify/spotify.module';
 import { UsersModule } from './users/users.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 /** Wiring only. The configuration is validated before this module is built (see main.ts). */
 @Module({})
@@ -42,6 +43,7 @@ export class AppModule {
         SpotifyModule,
         JobsModule.forRoot(config.role),
         IdempotencyModule,
+        WebhooksModule.forRoot(config.role),
       ],
       providers: [
         ...(config.role === 'worker' ? [{ provide: APP_GUARD, useClass: WorkerRoutesGuard }] : []),

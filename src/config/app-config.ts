@@ -1,5 +1,7 @@
 import { getConfigToken, registerAs } from '@nestjs/config';
 import { CronTime } from 'cron';
+import { DEFAULT_RETRY_DELAYS, parseRetryDelays } from '../webhooks/delivery/retry-schedule';
+import { AllowedHost, parseAllowedHosts } from '../webhooks/delivery/webhook-url';
 
 export type AppRole = 'api' | 'worker' | 'all';
 export type AccessTierSetting = 'extended' | 'development' | 'auto';
@@ -122,6 +124,29 @@ function apiKeys(env: Env): string[] {
   return keys;
 }
 
+function parsed<T>(env: Env, name: string, parse: (raw: string | undefined) => T): T {
+  try {
+    return parse(optional(env, name));
+  } catch (error) {
+    throw new ConfigError(name, (error as Error).message);
+  }
+}
+
+function webhooks(env: Env) {
+  return {
+    /** empty: no subscription can be made and nothing is ever sent */
+    allowedHosts: parsed<AllowedHost[]>(env, 'WEBHOOK_ALLOWED_HOSTS', parseAllowedHosts),
+    retryDelaysMs: parsed(env, 'WEBHOOK_RETRY_DELAYS', (raw) => parseRetryDelays(raw ?? DEFAULT_RETRY_DELAYS)),
+    requestTimeoutMs: integer(env, 'WEBHOOK_REQUEST_TIMEOUT_MS', 10_000, 100, 30_000),
+    pollIntervalMs: integer(env, 'WEBHOOK_POLL_INTERVAL_MS', 5_000, 50, 600_000),
+    concurrency: integer(env, 'WEBHOOK_CONCURRENCY', 10, 1, 200),
+    // events (with their deliveries and log) older than this and not pending are deleted
+    retentionDays: integer(env, 'WEBHOOK_RETENTION_DAYS', 30, 1, 3650),
+    // in-flight requests a stopping worker waits for, inside the 20 s shutdown budget
+    shutdownGraceMs: integer(env, 'WEBHOOK_SHUTDOWN_GRACE_MS', 3_000, 0, 15_000),
+  };
+}
+
 /** Parses and validates the environment; the only reader of process.env values. */
 export function parseEnv(env: Env) {
   return {
@@ -150,6 +175,7 @@ export function parseEnv(env: Env) {
       // inside the process's 20 s shutdown budget (src/common/graceful-shutdown.ts)
       shutdownGraceMs: integer(env, 'JOB_SHUTDOWN_GRACE_MS', 15_000, 0, 600_000),
     },
+    webhooks: webhooks(env),
     spotify: {
       clientId: required(env, 'SPOTIFY_CLIENT_ID'),
       clientSecret: required(env, 'SPOTIFY_CLIENT_SECRET'),

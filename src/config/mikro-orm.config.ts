@@ -9,8 +9,9 @@ import { Song } from '../songs/song.entity';
 import { SpotifyCapabilityRecord } from '../spotify/spotify-capability.entity';
 import { SpotifyConnection } from '../connections/spotify-connection.entity';
 import { User } from '../users/user.entity';
+import { WEBHOOK_ENTITIES } from '../webhooks/entities/webhook-entities';
 
-export const ENTITIES = [User, SpotifyConnection, Song, SpotifySyncJob, SyncJobFailure, SavedTrack, SpotifyCapabilityRecord, IdempotencyKeyRecord];
+export const ENTITIES = [User, SpotifyConnection, Song, SpotifySyncJob, SyncJobFailure, SavedTrack, SpotifyCapabilityRecord, IdempotencyKeyRecord, ...WEBHOOK_ENTITIES];
 
 /** One MikroORM configuration for the app, the CLI, the tests and the benchmarks. */
 export function createOrmConfig(databaseUrl: string, overrides: Partial<Options> = {}): Options {

@@ -19,6 +19,8 @@ export type QueueDepthReader = () => Promise<QueueDepth[]>;
 
 const READER_TIMEOUT_MS = 1_000;
 
+export type WebhookAttemptOutcome = 'delivered' | 'retry' | 'failed' | 'not_sent';
+
 /**
  * Every metric the service exports. Other modules record through these methods and never
  * touch prom-client, so metric names and labels stay in one file.
@@ -78,6 +80,20 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly webhookAttempts = new Counter({
+    name: 'webhook_attempts_total',
+    help: 'Webhook delivery attempts by outcome: delivered, retry (failed, will retry), failed (gave up), not_sent (blocked before any request)',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+
+  private readonly webhookLag = new Histogram({
+    name: 'webhook_delivery_lag_seconds',
+    help: 'From the event (its transaction) to the 2xx that delivered it',
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60, 600, 3600, 86400],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
     const readers = this.queueDepthReaders;
@@ -132,6 +148,11 @@ export class MetricsService {
 
   recordTokenRefresh(kind: TokenKind, outcome: TokenRefreshOutcome): void {
     this.tokenRefreshes.inc({ kind, outcome });
+  }
+
+  recordWebhookAttempt(outcome: WebhookAttemptOutcome, lagSeconds?: number): void {
+    this.webhookAttempts.inc({ outcome });
+    if (outcome === 'delivered' && lagSeconds !== undefined) this.webhookLag.observe(Math.max(0, lagSeconds));
   }
 
   metrics(): Promise<string> {
