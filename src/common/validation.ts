@@ -1,5 +1,12 @@
 import { ArgumentMetadata, BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
+import { ValidateIf } from 'class-validator';
 import { FieldError } from './error-body';
+
+/**
+ * May be left out, but not sent as null: unlike @IsOptional(), which skips every other check
+ * for null too and lets it reach a NOT NULL column (a 500).
+ */
+export const OptionalNotNull = () => ValidateIf((_object: unknown, value: unknown) => value !== undefined);
 
 /** The most problems one answer lists (the contract's cap); the message says how many were left out. */
 export const MAX_LISTED_PROBLEMS = 50;
