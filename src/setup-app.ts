@@ -4,6 +4,7 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import type { Server } from 'node:http';
 import { documentApiKeyErrors } from './common/api-docs';
+import { configureCursorSigning } from './common/cursor';
 import { verifyBodyShape, warmUpBodyShapeScanner } from './common/body-shape.guard';
 import { APP_CONFIG, AppConfig } from './config/app-config';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware';
@@ -12,6 +13,7 @@ import { MetricsService } from './metrics/metrics.service';
 /** HTTP concerns shared by main.ts and the end-to-end tests, so both serve the same app. */
 export function setupApp(app: NestExpressApplication): void {
   const config = app.get<AppConfig>(APP_CONFIG);
+  configureCursorSigning(config);
   app.useLogger(app.get(Logger));
   app.use(httpMetricsMiddleware(app.get(MetricsService)));
   // Swagger UI is also opened over plain http inside a cluster (port-forward, a Service name):
