@@ -205,9 +205,12 @@ export const SAMPLE_API_KEYS: readonly string[] = [
 ];
 export const SAMPLE_ENCRYPTION_KEYS: readonly string[] = ['AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='];
 
-/** Distinct bytes in a 32-byte key; random keys have ~28, typed or patterned ones few. */
-function distinctBytes(key: Buffer): number {
-  return new Set(key).size;
+/**
+ * A 32-byte key that is not random: few distinct bytes (random keys have ~30, below 20 has odds
+ * under 1e-9) or only printable ASCII (a typed passphrase; random odds ~1e-14).
+ */
+function looksWeak(key: Buffer): boolean {
+  return new Set(key).size < 20 || key.every((byte) => byte >= 0x20 && byte < 0x7f);
 }
 
 function refuseSampleSecrets(config: AppConfig): void {
@@ -218,7 +221,7 @@ function refuseSampleSecrets(config: AppConfig): void {
     if (SAMPLE_ENCRYPTION_KEYS.includes(key.toString('base64'))) {
       throw new ConfigError('TOKEN_ENCRYPTION_KEYS', `key "${id}" is a sample key printed in the repository`);
     }
-    if (distinctBytes(key) < 16) {
+    if (looksWeak(key)) {
       throw new ConfigError('TOKEN_ENCRYPTION_KEYS', `key "${id}" is all zeros or low-entropy; use openssl rand -base64 32`);
     }
   }
