@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { RunningSandbox, startSandbox } from '../sandbox/sandbox-server';
 import { TokenCipher } from '../src/crypto/token-cipher.service';
-import { connect, connectionRows, consent, createUser, sandboxEnv } from './helpers/spotify-connect';
+import { connect, connectionRows, consent, createUser, openToken, sandboxEnv } from './helpers/spotify-connect';
 import { createTestApp, TestApp } from './helpers/test-app';
 
 describe('Spotify connection (through the sandbox)', () => {
@@ -66,10 +66,10 @@ describe('Spotify connection (through the sandbox)', () => {
     });
 
     const [row] = await connectionRows(t, userId);
-    expect(row.access_token.startsWith('v1.k1.')).toBe(true);
-    expect(row.refresh_token.startsWith('v1.k1.')).toBe(true);
-    const accessToken = cipher.decrypt(row.access_token);
-    const refreshToken = cipher.decrypt(row.refresh_token);
+    expect(row.access_token.startsWith('v2.k1.')).toBe(true);
+    expect(row.refresh_token.startsWith('v2.k1.')).toBe(true);
+    const accessToken = openToken(cipher, row, 'access_token');
+    const refreshToken = openToken(cipher, row, 'refresh_token');
     expect(accessToken.length).toBeGreaterThan(20);
     // the decrypted token is Spotify's: it works at the sandbox
     const me = await fetch(`${sandbox.apiBaseUrl}/me`, { headers: { authorization: `Bearer ${accessToken}` } });
@@ -185,8 +185,8 @@ describe('Spotify connection (through the sandbox)', () => {
     const rows = await connectionRows(t, userId);
     expect(rows).toHaveLength(1);
     expect(rows[0].id).toBe(first.id);
-    expect(cipher.decrypt(rows[0].access_token)).not.toBe(cipher.decrypt(first.access_token));
-    expect(cipher.decrypt(rows[0].refresh_token)).not.toBe(cipher.decrypt(first.refresh_token));
+    expect(openToken(cipher, rows[0], 'access_token')).not.toBe(openToken(cipher, first, 'access_token'));
+    expect(openToken(cipher, rows[0], 'refresh_token')).not.toBe(openToken(cipher, first, 'refresh_token'));
     expect(rows[0].authorized_at.getTime()).toBeGreaterThanOrEqual(first.authorized_at.getTime());
   });
 

@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import type { RunningSandbox } from '../../sandbox/sandbox-server';
 import type { TestApp } from './test-app';
+import type { TokenCipher } from '../../src/crypto/token-cipher.service';
 
 /** The environment that points the service at a sandbox. */
 export function sandboxEnv(sandbox: RunningSandbox, extra: Record<string, string> = {}): Record<string, string> {
@@ -84,4 +85,13 @@ export async function expireStoredToken(t: TestApp, userId: string): Promise<voi
   await withPg(t, (pg) =>
     pg.query(`UPDATE spotify_connections SET token_expires_at = (now() AT TIME ZONE 'UTC') - interval '1 minute' WHERE user_id = $1`, [userId]),
   );
+}
+
+/** Decrypts a stored token as the store does: bound to its table, column and user. */
+export function openToken(
+  cipher: TokenCipher,
+  row: { user_id: string; access_token: string; refresh_token: string },
+  column: 'access_token' | 'refresh_token',
+): string {
+  return cipher.decrypt(row[column], { table: 'spotify_connections', column, rowKey: row.user_id });
 }
