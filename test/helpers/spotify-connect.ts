@@ -27,6 +27,11 @@ export interface ConsentOptions {
  * which consents and redirects; returns the callback path + query to send to the service.
  */
 export async function consent(t: TestApp, userId: string, options: ConsentOptions): Promise<string> {
+  return (await consentAttempt(t, userId, options)).callback;
+}
+
+/** consent(), also giving the attemptId the authorize call returned. */
+export async function consentAttempt(t: TestApp, userId: string, options: ConsentOptions): Promise<{ callback: string; attemptId: string }> {
   const { body } = await t.api().post(`/v1/users/${userId}/spotify/authorize`).expect(200);
   const url = new URL(body.authorizeUrl);
   url.searchParams.set('sandbox_user', options.spotifyUserId);
@@ -34,7 +39,7 @@ export async function consent(t: TestApp, userId: string, options: ConsentOption
   const answer = await fetch(url, { redirect: 'manual' });
   if (answer.status !== 302) throw new Error(`sandbox /authorize answered ${answer.status}: ${await answer.text()}`);
   const location = new URL(answer.headers.get('location') ?? '');
-  return `${location.pathname}${location.search}`;
+  return { callback: `${location.pathname}${location.search}`, attemptId: body.attemptId };
 }
 
 /** The whole connect flow; returns the callback's answer. */
