@@ -3,7 +3,7 @@ import { ConflictException, Injectable, NotFoundException } from '@nestjs/common
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { Page } from '../common/cursor';
-import { flattenValidationErrors } from '../common/validation';
+import { flattenValidationErrors, MAX_LISTED_PROBLEMS, presortBody } from '../common/validation';
 import { AUDIO_FEATURES, roundFeature, Song } from './song.entity';
 import { SongColumns, SongRepository } from './song.repository';
 import { BulkUpsertResponse, CreateSongDto, ListSongsQuery, UpdateSongDto } from './songs.dto';
@@ -112,10 +112,13 @@ export class SongsService {
     if (typeof row !== 'object' || row === null || Array.isArray(row)) {
       return { reasons: ['must be an object'] };
     }
-    const dto = plainToInstance(CreateSongDto, row);
+    // unknown keys and misplaced objects are refused before class-transformer copies them
+    const { rest, problems } = presortBody(CreateSongDto, row as Record<string, unknown>);
+    const dto = plainToInstance(CreateSongDto, rest);
     const errors = await validate(dto, { whitelist: true, forbidNonWhitelisted: true });
-    if (!errors.length) return { dto };
-    return { reasons: flattenValidationErrors(errors).flatMap((e) => e.reasons) };
+    if (!errors.length && !problems.length) return { dto };
+    const reasons = [...flattenValidationErrors(errors), ...problems].flatMap((e) => e.reasons);
+    return { reasons: reasons.length > MAX_LISTED_PROBLEMS ? [...reasons.slice(0, MAX_LISTED_PROBLEMS), `and ${reasons.length - MAX_LISTED_PROBLEMS} more`] : reasons };
   }
 
   private toEntityData(dto: CreateSongDto | UpdateSongDto): Partial<Song> {
