@@ -17,8 +17,9 @@ export type BodyLimits = typeof BODY_LIMITS;
 interface Frame {
   object: boolean;
   keys: number;
-  /** current key (objects) */
-  key: string;
+  /** current key (objects), as byte offsets: decoded only to name a field in an answer */
+  keyStart: number;
+  keyEnd: number;
   /** current index (arrays) */
   index: number;
   expectKey: boolean;
@@ -30,8 +31,15 @@ const NUL_ESCAPE = Buffer.from('\\u0000');
 /** longer than any number a double can tell apart */
 const MAX_LITERAL_BYTES = 400;
 
-/** Index of the quote ending the string that starts at `from` (natively searched), or raw.length. */
+/** Index of the quote ending the string that starts at `from`, or raw.length. */
 function closingQuote(raw: Buffer, from: number): number {
+  // short strings (most keys and values) end sooner than a native call returns
+  const near = Math.min(from + 32, raw.length);
+  for (let j = from; j < near; j++) {
+    const b = raw[j];
+    if (b === QUOTE) return j;
+    if (b === BACKSLASH) break;
+  }
   let i = from;
   for (;;) {
     const quote = raw.indexOf(QUOTE, i);
@@ -53,11 +61,16 @@ function decodeString(raw: Buffer, start: number, end: number): string | null {
   }
 }
 
-function pathOf(stack: Frame[], upTo = stack.length): string {
+function pathOf(raw: Buffer, stack: Frame[], upTo = stack.length): string {
   let path = '';
   for (let i = 0; i < upTo; i++) {
     const frame = stack[i];
-    path += frame.object ? (path ? `.${frame.key}` : frame.key) : `[${frame.index}]`;
+    if (frame.object) {
+      const key = decodeString(raw, frame.keyStart, frame.keyEnd) ?? '?';
+      path += path ? `.${key}` : key;
+    } else {
+      path += `[${frame.index}]`;
+    }
   }
   return path || 'body';
 }
@@ -81,12 +94,12 @@ export function findBodyShapeProblem(raw: Buffer, limits: BodyLimits = BODY_LIMI
     if (byte === 0x7b /* { */ || byte === 0x5b /* [ */) {
       if (++values > limits.maxValues) return tooMany();
       if (stack.length >= limits.maxDepth) {
-        const field = pathOf(stack);
+        const field = pathOf(raw, stack);
         return { field, reasons: [`${field} is nested deeper than ${limits.maxDepth} levels`] };
       }
       const parent = stack[stack.length - 1];
       if (parent && parent.object) parent.expectKey = false;
-      stack.push({ object: byte === 0x7b, keys: 0, key: '', index: 0, expectKey: byte === 0x7b });
+      stack.push({ object: byte === 0x7b, keys: 0, keyStart: 0, keyEnd: 0, index: 0, expectKey: byte === 0x7b });
       i++;
     } else if (byte === 0x7d /* } */ || byte === 0x5d /* ] */) {
       stack.pop();
@@ -106,16 +119,20 @@ export function findBodyShapeProblem(raw: Buffer, limits: BodyLimits = BODY_LIMI
       if (top && top.object && top.expectKey) {
         top.expectKey = false;
         if (++top.keys > limits.maxKeysPerObject) {
-          const field = pathOf(stack, stack.length - 1);
+          const field = pathOf(raw, stack, stack.length - 1);
           return { field, reasons: [`${field} has more than ${limits.maxKeysPerObject} keys`] };
         }
-        // an escape is at most 6 bytes a character: longer spans cannot be short keys
-        const key = end - start <= limits.maxKeyLength * 6 ? decodeString(raw, start, end) : null;
-        if (key === null || key.length > limits.maxKeyLength || key.includes('\u0000')) {
-          const field = pathOf(stack, stack.length - 1);
-          return { field, reasons: [`${field} has a key that is too long, malformed or contains NUL`] };
+        if (nextNul !== -1 && nextNul < start) nextNul = raw.indexOf(NUL_ESCAPE, start);
+        // bytes >= characters: only a long span or a NUL escape needs decoding to judge
+        if (end - start > limits.maxKeyLength || (nextNul !== -1 && nextNul < end)) {
+          const key = end - start <= limits.maxKeyLength * 6 ? decodeString(raw, start, end) : null;
+          if (key === null || key.length > limits.maxKeyLength || key.includes('\u0000')) {
+            const field = pathOf(raw, stack, stack.length - 1);
+            return { field, reasons: [`${field} has a key that is too long, malformed or contains NUL`] };
+          }
         }
-        top.key = key;
+        top.keyStart = start;
+        top.keyEnd = end;
         continue;
       }
       if (++values > limits.maxValues) return tooMany();
@@ -125,11 +142,11 @@ export function findBodyShapeProblem(raw: Buffer, limits: BodyLimits = BODY_LIMI
       if (end - start > limits.maxStringLength || suspectNul) {
         const text = decodeString(raw, start, end);
         if (text !== null && text.length > limits.maxStringLength) {
-          const field = pathOf(stack);
+          const field = pathOf(raw, stack);
           return { field, reasons: [`${field} is longer than ${limits.maxStringLength} characters`] };
         }
         if (text !== null && text.includes('\u0000')) {
-          const field = pathOf(stack);
+          const field = pathOf(raw, stack);
           return { field, reasons: [`${field} must not contain NUL characters`] };
         }
       }
@@ -146,7 +163,7 @@ export function findBodyShapeProblem(raw: Buffer, limits: BodyLimits = BODY_LIMI
         i++;
       }
       if (i - start > MAX_LITERAL_BYTES) {
-        const field = pathOf(stack);
+        const field = pathOf(raw, stack);
         return { field, reasons: [`${field} is not a number of a sensible length`] };
       }
     }
