@@ -228,7 +228,8 @@ describe('docker-compose.yml', () => {
     for (const name of ['api', 'worker', 'migrate']) {
       const env = s[name].environment;
       expect(Object.keys(env).filter((n) => !known.has(n))).toEqual([]);
-      const config = parseEnv(env);
+      // the image sets NODE_ENV=production; the compose file's own value must win over it
+      const config = parseEnv({ NODE_ENV: 'production', ...env });
       expect(config.spotify.apiBaseUrl).toBe('http://sandbox:4010/v1');
       expect(new URL(config.databaseUrl).hostname).toBe('postgres');
     }
