@@ -10,7 +10,7 @@
  */
 import { MikroORM } from '@mikro-orm/postgresql';
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -19,7 +19,7 @@ import { parseEnv } from '../src/config/app-config';
 import { createOrmConfig } from '../src/config/mikro-orm.config';
 import { TokenCipher } from '../src/crypto/token-cipher.service';
 import { WebhookEvents } from '../src/webhooks/webhook-events.service';
-import { WebhooksRepository } from '../src/webhooks/webhooks.repository';
+import { webhookSecretBinding, WebhooksRepository } from '../src/webhooks/webhooks.repository';
 import { createTestDatabase } from '../test/helpers/database';
 import { ms, printTable, summarise } from './support';
 
@@ -107,11 +107,13 @@ async function main(): Promise<void> {
   const repository = new WebhooksRepository(orm.em.fork());
   const events = new WebhookEvents(repository);
   const url = `http://127.0.0.1:${receiver.port}/hook`;
+  const subscriptionId = randomUUID();
   await repository.insertSubscription({
+    id: subscriptionId,
     url,
     events: ['sync_job.completed'],
     description: 'bench',
-    secretEncrypted: new TokenCipher(parseEnv(env)).encrypt(secret),
+    secretEncrypted: new TokenCipher(parseEnv(env)).encrypt(secret, webhookSecretBinding(subscriptionId)),
   });
 
   const startWorker = async () => {

@@ -128,6 +128,8 @@ async function main(): Promise<void> {
   const config = parseEnv({
     NODE_ENV: 'development',
     PORT: String(port),
+    // /metrics listens on its own port; any free one, so the demo never collides with a running copy
+    METRICS_PORT: '0',
     DATABASE_URL: databaseUrl,
     REDIS_URL: redisUrl,
     REDIS_KEY_PREFIX: `demo-${randomBytes(3).toString('hex')}`,

@@ -37,7 +37,8 @@ function validEnv(): Record<string, string | undefined> {
     DATABASE_URL: 'postgresql://app:pw@db:5432/spotify',
     REDIS_URL: 'redis://:pw@redis:6379',
     API_KEYS: 'a-real-api-key-0123456789',
-    TOKEN_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
+    // a fixed key of 32 distinct bytes: production refuses all-zero and low-entropy keys
+    TOKEN_ENCRYPTION_KEYS: `k1:${Buffer.from(Array.from({ length: 32 }, (_, i) => i * 7 + 1)).toString('base64')}`,
     SPOTIFY_CLIENT_ID: 'client-id',
     SPOTIFY_CLIENT_SECRET: 'client-secret',
     SPOTIFY_REDIRECT_URI: 'https://example.com/auth/spotify/callback',
@@ -58,9 +59,12 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
       'ConfigMap/spotify-sync-config',
       'Deployment/spotify-sync-api',
       'Deployment/spotify-sync-worker',
+      'Ingress/spotify-sync-callback',
       'Job/spotify-sync-migrate',
+      'NetworkPolicy/spotify-sync',
       'PodDisruptionBudget/spotify-sync-api',
       'PodDisruptionBudget/spotify-sync-worker',
+      'Secret/spotify-sync-migrate-secrets',
       'Secret/spotify-sync-secrets',
       'Service/spotify-sync-api',
     ]);
@@ -105,7 +109,35 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
       expect(c.readinessProbe.httpGet).toEqual({ path: '/health/ready', port: 'http' });
       expect(c.startupProbe.httpGet).toEqual({ path: '/health/live', port: 'http' });
       expect(d.spec.template.metadata.annotations['prometheus.io/path']).toBe('/metrics');
+      const metrics = c.ports.find((p: Doc) => p.name === 'metrics');
+      expect(String(metrics.containerPort)).toBe(configMap.data.METRICS_PORT);
+      expect(d.spec.template.metadata.annotations['prometheus.io/port']).toBe(configMap.data.METRICS_PORT);
     }
+  });
+
+  it('publish only the OAuth callback, keep docs off, and let only named peers reach the pods', () => {
+    const ingress = find('Ingress', 'spotify-sync-callback');
+    const paths = ingress.spec.rules.flatMap((r: Doc) => r.http.paths);
+    expect(paths).toEqual([
+      { path: '/auth/spotify/callback', pathType: 'Exact', backend: { service: { name: 'spotify-sync-api', port: { name: 'http' } } } },
+    ]);
+    expect(configMap.data.DOCS_ENABLED).toBe('false');
+    const service = find('Service', 'spotify-sync-api');
+    expect(service.spec.ports.map((p: Doc) => p.targetPort)).toEqual(['http']);
+    const policy = find('NetworkPolicy', 'spotify-sync');
+    expect(api.spec.template.metadata.labels).toMatchObject(policy.spec.podSelector.matchLabels);
+    expect(worker.spec.template.metadata.labels).toMatchObject(policy.spec.podSelector.matchLabels);
+    expect(policy.spec.policyTypes).toEqual(['Ingress']);
+    const ports = policy.spec.ingress.map((rule: Doc) => rule.ports.map((p: Doc) => p.port));
+    expect(ports).toEqual([['http'], ['metrics']]);
+    for (const rule of policy.spec.ingress) expect(rule.from.length).toBeGreaterThan(0);
+  });
+
+  it('give the migration Job a Secret with only DATABASE_URL', () => {
+    const [c] = job.spec.template.spec.containers;
+    const secretNames = c.envFrom.filter((e: Doc) => e.secretRef).map((e: Doc) => e.secretRef.name);
+    expect(secretNames).toEqual(['spotify-sync-migrate-secrets']);
+    expect(Object.keys(find('Secret', 'spotify-sync-migrate-secrets').stringData)).toEqual(['DATABASE_URL']);
   });
 
   it('route the Service to api pods only, and guard both Deployments with a PodDisruptionBudget', () => {
@@ -196,7 +228,8 @@ describe('docker-compose.yml', () => {
     for (const name of ['api', 'worker', 'migrate']) {
       const env = s[name].environment;
       expect(Object.keys(env).filter((n) => !known.has(n))).toEqual([]);
-      const config = parseEnv(env);
+      // the image sets NODE_ENV=production; the compose file's own value must win over it
+      const config = parseEnv({ NODE_ENV: 'production', ...env });
       expect(config.spotify.apiBaseUrl).toBe('http://sandbox:4010/v1');
       expect(new URL(config.databaseUrl).hostname).toBe('postgres');
     }

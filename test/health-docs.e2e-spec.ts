@@ -56,4 +56,20 @@ describe('health and API docs', () => {
     expect(res.headers['content-security-policy']).toContain("default-src 'self'");
     expect(res.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
   });
+
+  it('does not keep the API key in the browser (persistAuthorization off)', async () => {
+    const init = await t.http().get('/docs/swagger-ui-init.js').expect(200);
+    expect(init.text).toMatch(/"persistAuthorization":\s*false/);
+  });
+
+  it('turns /docs and /docs-json off with DOCS_ENABLED=false', async () => {
+    const noDocs = await createTestApp('health_nodocs', { DOCS_ENABLED: 'false' }, t.db);
+    try {
+      await noDocs.http().get('/docs-json').expect(404);
+      await noDocs.http().get('/docs/').expect(404);
+      await noDocs.http().get('/health/live').expect(200);
+    } finally {
+      await noDocs.close();
+    }
+  });
 });

@@ -6,6 +6,7 @@ import { query } from './helpers/database';
 import { freePort } from './helpers/free-port';
 import { createMigratedDatabase, TestDatabase } from './helpers/database';
 import { sandboxEnv } from './helpers/sandbox-env';
+import { openToken } from './helpers/spotify-connect';
 import { FAST_JOBS_ENV } from './helpers/sync-jobs';
 import { API_KEY, testEnv } from './helpers/test-app';
 
@@ -68,8 +69,8 @@ describe('log output', () => {
     expect((await call('GET', `/v1/sync-jobs/${again.body.id}`)).body.status).toBe('completed');
 
     const cipher = new TokenCipher(parseEnv(env));
-    const [row] = await query<{ access_token: string; refresh_token: string }>(db.url, 'SELECT access_token, refresh_token FROM spotify_connections');
-    const secrets = [cipher.decrypt(row.access_token), cipher.decrypt(row.refresh_token), code, 'log-secrets-client-secret-123', API_KEY];
+    const [row] = await query<{ user_id: string; access_token: string; refresh_token: string }>(db.url, 'SELECT user_id, access_token, refresh_token FROM spotify_connections');
+    const secrets = [openToken(cipher, row, 'access_token'), openToken(cipher, row, 'refresh_token'), code, 'log-secrets-client-secret-123', API_KEY];
     const output = app.output();
     expect(output.length).toBeGreaterThan(0);
     for (const secret of secrets) expect(output).not.toContain(secret);

@@ -27,10 +27,16 @@ describe('/metrics', () => {
   });
 
   const scrape = async (app = t) => {
-    const res = await app.http().get('/metrics').expect(200);
+    const res = await app.metricsHttp().get('/metrics').expect(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain;.*version=0\.0\.4/);
     return res.text;
   };
+
+  it('is served on its own listener only, never on the API port', async () => {
+    await other.http().get('/metrics').expect(404);
+    await other.metricsHttp().get('/docs-json').expect(404);
+    await other.metricsHttp().post('/metrics').expect(404);
+  });
 
   it('is public and has the default process metrics', async () => {
     const text = await scrape();

@@ -125,6 +125,25 @@ describe('songs list: filters, sorts, cursors, indexes', () => {
     expect(badSort.body.details.map((d: { field: string }) => d.field).sort()).toEqual(['minPopularity', 'sort']);
   });
 
+  it('refuses, with a 400, every cursor it did not sign: edited payload, other sort, unkeyed forgeries', async () => {
+    const first = await t.api().get('/v1/songs').query({ q: 'Marked', limit: 2 }).expect(200);
+    const cursor: string = first.body.nextCursor;
+    const [body] = cursor.split('.');
+    const payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
+    const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    // the first edition's unkeyed format, with a fingerprint anyone can compute
+    const forgedOld = b64({ ...payload, k: ['zzz', '00000000-0000-4000-8000-000000000000'] });
+    const edited = `${b64({ ...payload, k: [{ $gt: 1 }, null] })}.${cursor.split('.')[1]}`;
+    const bad = [forgedOld, edited, `${body}.`, `${body}.${'A'.repeat(43)}`, `${cursor}.x`, '.', '%00', 'a'.repeat(1000)];
+    for (const c of bad) {
+      const res = await t.api().get('/v1/songs').query({ q: 'Marked', limit: 2, cursor: c }).expect(400);
+      expect(res.body).toMatchObject({ statusCode: 400, details: [{ field: 'cursor' }] });
+    }
+    const otherSort = await t.api().get('/v1/songs').query({ q: 'Marked', limit: 2, sort: 'title', cursor }).expect(400);
+    expect(otherSort.body.details[0].field).toBe('cursor');
+    await t.api().get('/v1/songs').query({ q: 'Marked', limit: 2, cursor }).expect(200);
+  });
+
   describe('query plans', () => {
     let orm: MikroORM;
     let repo: SongRepository;

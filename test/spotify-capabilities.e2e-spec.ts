@@ -77,7 +77,7 @@ describe('GET /v1/spotify/capabilities', () => {
       pause: null,
     });
     // Every request is counted by endpoint template for /metrics.
-    const metrics = (await t.http().get('/metrics').expect(200)).text;
+    const metrics = (await t.metricsHttp().get('/metrics').expect(200)).text;
     expect(metrics).toContain('spotify_requests_total{endpoint="/tracks",status="200"} 2');
     expect(metrics).toContain('spotify_requests_total{endpoint="/audio-features",status="200"} 1');
     expect(metrics).toContain('spotify_requests_total{endpoint="/api/token",status="200"} 1');

@@ -1,8 +1,8 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { RunningSandbox, startSandbox } from '../sandbox/sandbox-server';
 import { TokenCipher } from '../src/crypto/token-cipher.service';
 import { sandboxEnv } from './helpers/sandbox-env';
-import { connect, connectionRows, consent, createUser } from './helpers/spotify-connect';
+import { connect, connectionRows, consent, consentAttempt, createUser, openToken } from './helpers/spotify-connect';
 import { createTestApp, TestApp } from './helpers/test-app';
 
 describe('Spotify connection (through the sandbox)', () => {
@@ -41,12 +41,16 @@ describe('Spotify connection (through the sandbox)', () => {
     expect(q.get('code_challenge_method')).toBe('S256');
     expect(q.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(q.get('state')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // the consent screen every time, even for a returning Spotify user (issue 11, finding 4)
+    expect(q.get('show_dialog')).toBe('true');
+    expect(body.attemptId).toMatch(/^[0-9a-f-]{36}$/);
     const ttl = new Date(body.expiresAt).getTime() - before;
     expect(ttl).toBeGreaterThan(9 * 60_000);
     expect(ttl).toBeLessThanOrEqual(10 * 60_000 + 1_000);
 
     const again = await t.api().post(`/v1/users/${userId}/spotify/authorize`).expect(200);
     expect(new URL(again.body.authorizeUrl).searchParams.get('state')).not.toBe(q.get('state'));
+    expect(again.body.attemptId).not.toBe(body.attemptId);
     await t.api().post(`/v1/users/${randomUUID()}/spotify/authorize`).expect(404);
     await t.http().post(`/v1/users/${userId}/spotify/authorize`).expect(401);
   });
@@ -67,10 +71,10 @@ describe('Spotify connection (through the sandbox)', () => {
     });
 
     const [row] = await connectionRows(t, userId);
-    expect(row.access_token.startsWith('v1.k1.')).toBe(true);
-    expect(row.refresh_token.startsWith('v1.k1.')).toBe(true);
-    const accessToken = cipher.decrypt(row.access_token);
-    const refreshToken = cipher.decrypt(row.refresh_token);
+    expect(row.access_token.startsWith('v2.k1.')).toBe(true);
+    expect(row.refresh_token.startsWith('v2.k1.')).toBe(true);
+    const accessToken = openToken(cipher, row, 'access_token');
+    const refreshToken = openToken(cipher, row, 'refresh_token');
     expect(accessToken.length).toBeGreaterThan(20);
     // the decrypted token is Spotify's: it works at the sandbox
     const me = await fetch(`${sandbox.apiBaseUrl}/me`, { headers: { authorization: `Bearer ${accessToken}` } });
@@ -186,8 +190,8 @@ describe('Spotify connection (through the sandbox)', () => {
     const rows = await connectionRows(t, userId);
     expect(rows).toHaveLength(1);
     expect(rows[0].id).toBe(first.id);
-    expect(cipher.decrypt(rows[0].access_token)).not.toBe(cipher.decrypt(first.access_token));
-    expect(cipher.decrypt(rows[0].refresh_token)).not.toBe(cipher.decrypt(first.refresh_token));
+    expect(openToken(cipher, rows[0], 'access_token')).not.toBe(openToken(cipher, first, 'access_token'));
+    expect(openToken(cipher, rows[0], 'refresh_token')).not.toBe(openToken(cipher, first, 'refresh_token'));
     expect(rows[0].authorized_at.getTime()).toBeGreaterThanOrEqual(first.authorized_at.getTime());
   });
 
@@ -220,12 +224,14 @@ describe('Spotify connection (through the sandbox)', () => {
 describe('Spotify connection with SPOTIFY_CONNECT_RETURN_URL', () => {
   let sandbox: RunningSandbox;
   let t: TestApp;
+  const secret = 'return-secret-0123456789abcdefghijklmnop';
+  const base = 'https://app.example.com/settings/spotify?tab=1';
 
   beforeAll(async () => {
     sandbox = await startSandbox({ port: 0 });
     t = await createTestApp(
       'spotify_return',
-      sandboxEnv(sandbox, { SPOTIFY_CONNECT_RETURN_URL: 'https://app.example.com/settings/spotify?tab=1' }),
+      sandboxEnv(sandbox, { SPOTIFY_CONNECT_RETURN_URL: base, SPOTIFY_CONNECT_RETURN_SECRET: secret }),
     );
   });
   afterAll(async () => {
@@ -233,18 +239,59 @@ describe('Spotify connection with SPOTIFY_CONNECT_RETURN_URL', () => {
     await sandbox?.close();
   });
 
-  it('sends the browser back with status=connected, or status=error and a reason', async () => {
+  /** What the calling service does on return: check the signature, then compare with its session. */
+  const verified = (location: string) => {
+    const url = new URL(location);
+    const q = url.searchParams;
+    const expected = createHmac('sha256', secret).update(`${q.get('status')}.${q.get('userId')}.${q.get('attempt')}`).digest('base64url');
+    expect(q.get('signature')).toBe(expected);
+    expect(`${url.origin}${url.pathname}?tab=${q.get('tab')}`).toBe(base);
+    return { status: q.get('status'), userId: q.get('userId'), attempt: q.get('attempt'), reason: q.get('reason') };
+  };
+
+  it('sends the browser back with status, userId, attempt and a signature the caller can check', async () => {
     const userId = await createUser(t);
-    const callback = await consent(t, userId, { spotifyUserId: 'sb-browser' });
+    const { callback, attemptId } = await consentAttempt(t, userId, { spotifyUserId: 'sb-browser' });
     const ok = await t.http().get(callback).expect(302);
-    expect(ok.headers.location).toBe('https://app.example.com/settings/spotify?tab=1&status=connected');
+    expect(verified(ok.headers.location)).toEqual({ status: 'connected', userId, attempt: attemptId, reason: null });
+    expect([...new URL(ok.headers.location).searchParams.keys()]).toEqual(['tab', 'status', 'userId', 'attempt', 'signature']);
+
     const replay = await t.http().get(callback).expect(302);
-    expect(replay.headers.location).toBe('https://app.example.com/settings/spotify?tab=1&status=error&reason=invalid_state');
+    expect(verified(replay.headers.location)).toEqual({ status: 'error', userId: '', attempt: '', reason: 'invalid_state' });
 
     const other = await createUser(t);
-    const linked = await t.http().get(await consent(t, other, { spotifyUserId: 'sb-browser' })).expect(302);
-    expect(new URL(linked.headers.location).searchParams.get('reason')).toBe('already_linked');
-    const denied = await t.http().get(await consent(t, other, { spotifyUserId: 'sb-x', deny: true })).expect(302);
-    expect(new URL(denied.headers.location).searchParams.get('reason')).toBe('access_denied');
+    const linkedAttempt = await consentAttempt(t, other, { spotifyUserId: 'sb-browser' });
+    const linked = await t.http().get(linkedAttempt.callback).expect(302);
+    expect(verified(linked.headers.location)).toEqual({ status: 'error', userId: other, attempt: linkedAttempt.attemptId, reason: 'already_linked' });
+    const deniedAttempt = await consentAttempt(t, other, { spotifyUserId: 'sb-x', deny: true });
+    const denied = await t.http().get(deniedAttempt.callback).expect(302);
+    expect(verified(denied.headers.location)).toEqual({ status: 'error', userId: other, attempt: deniedAttempt.attemptId, reason: 'access_denied' });
+  });
+
+  it("lets the caller catch a victim finishing an attacker's flow: the return names the attacker's user and attempt", async () => {
+    const attacker = await createUser(t);
+    const victim = await createUser(t);
+    const victimAttempt = (await t.api().post(`/v1/users/${victim}/spotify/authorize`).expect(200)).body.attemptId;
+    // the victim's browser completes the authorize URL the attacker started
+    const { callback, attemptId } = await consentAttempt(t, attacker, { spotifyUserId: 'sb-victim-account' });
+    const back = verified((await t.http().get(callback).expect(302)).headers.location);
+    expect(back.status).toBe('connected');
+    // the victim's session holds victim + victimAttempt: both differ, so the caller refuses and disconnects
+    expect(back.userId).toBe(attacker);
+    expect(back.userId).not.toBe(victim);
+    expect(back.attempt).toBe(attemptId);
+    expect(back.attempt).not.toBe(victimAttempt);
+    await t.api().delete(`/v1/users/${back.userId}/spotify`).expect(204);
+    expect((await t.api().get(`/v1/users/${attacker}/spotify`).expect(200)).body.connected).toBe(false);
+  });
+
+  it('a forged return (changed userId or attempt) fails the signature check', async () => {
+    const userId = await createUser(t);
+    const { callback } = await consentAttempt(t, userId, { spotifyUserId: 'sb-forge' });
+    const url = new URL((await t.http().get(callback).expect(302)).headers.location);
+    url.searchParams.set('userId', randomUUID());
+    const q = url.searchParams;
+    const recomputed = createHmac('sha256', secret).update(`${q.get('status')}.${q.get('userId')}.${q.get('attempt')}`).digest('base64url');
+    expect(q.get('signature')).not.toBe(recomputed);
   });
 });

@@ -7,7 +7,7 @@ import { parseEnv } from '../src/config/app-config';
 import { TokenCipher } from '../src/crypto/token-cipher.service';
 import { withClient } from './helpers/database';
 import { sandboxEnv } from './helpers/sandbox-env';
-import { connect, connectionRows, createUser, expireStoredToken } from './helpers/spotify-connect';
+import { connect, connectionRows, createUser, expireStoredToken, openToken } from './helpers/spotify-connect';
 import { createTestApp, TestApp, testEnv } from './helpers/test-app';
 
 const REFRESH = 'POST /api/token refresh_token';
@@ -52,7 +52,7 @@ describe('SpotifyTokenService (through the sandbox)', () => {
   it('hands out the stored token while it is fresh, without calling Spotify', async () => {
     const userId = await connected('sb-fresh');
     const [row] = await connectionRows(t, userId);
-    expect(await tokens.getUserAccessToken(userId)).toBe(cipher.decrypt(row.access_token));
+    expect(await tokens.getUserAccessToken(userId)).toBe(openToken(cipher, row, 'access_token'));
     expect(await refreshCalls()).toBe(0);
   });
 
@@ -67,10 +67,10 @@ describe('SpotifyTokenService (through the sandbox)', () => {
     );
     expect(await refreshCalls()).toBe(1);
     expect(new Set(results).size).toBe(1);
-    expect(results[0]).not.toBe(cipher.decrypt(before.access_token));
+    expect(results[0]).not.toBe(openToken(cipher, before, 'access_token'));
     expect(await spotifyMe(results[0])).toBe(200);
     const [after] = await connectionRows(t, userId);
-    expect(cipher.decrypt(after.access_token)).toBe(results[0]);
+    expect(openToken(cipher, after, 'access_token')).toBe(results[0]);
     expect(after.token_expires_at.getTime()).toBeGreaterThan(Date.now() + 3000_000);
   });
 
@@ -81,7 +81,7 @@ describe('SpotifyTokenService (through the sandbox)', () => {
     await expireStoredToken(t, userId);
     const access1 = await tokens.getUserAccessToken(userId);
     const [second] = await connectionRows(t, userId);
-    expect(cipher.decrypt(second.refresh_token)).not.toBe(cipher.decrypt(first.refresh_token));
+    expect(openToken(cipher, second, 'refresh_token')).not.toBe(openToken(cipher, first, 'refresh_token'));
     expect(await spotifyMe(access1)).toBe(200);
 
     // the first refresh token is spent; only the stored rotated one can refresh again
@@ -89,7 +89,7 @@ describe('SpotifyTokenService (through the sandbox)', () => {
     const access2 = await otherTokens.getUserAccessToken(userId);
     expect(access2).not.toBe(access1);
     const [third] = await connectionRows(t, userId);
-    expect(cipher.decrypt(third.refresh_token)).not.toBe(cipher.decrypt(second.refresh_token));
+    expect(openToken(cipher, third, 'refresh_token')).not.toBe(openToken(cipher, second, 'refresh_token'));
     expect(third.status).toBe('active');
     expect(await refreshCalls()).toBe(2);
   });
@@ -100,8 +100,8 @@ describe('SpotifyTokenService (through the sandbox)', () => {
     await expireStoredToken(t, userId);
     const access = await tokens.getUserAccessToken(userId);
     const [after] = await connectionRows(t, userId);
-    expect(cipher.decrypt(after.refresh_token)).toBe(cipher.decrypt(before.refresh_token));
-    expect(access).not.toBe(cipher.decrypt(before.access_token));
+    expect(openToken(cipher, after, 'refresh_token')).toBe(openToken(cipher, before, 'refresh_token'));
+    expect(access).not.toBe(openToken(cipher, before, 'access_token'));
     expect(await spotifyMe(access)).toBe(200);
   });
 
@@ -137,8 +137,8 @@ describe('SpotifyTokenService (through the sandbox)', () => {
     const [row] = await connectionRows(t, userId);
     expect(row.status).toBe('needs_reauth');
     expect(row.status_reason).toMatch(/revoked/i);
-    expect(cipher.decrypt(row.access_token)).toBe('');
-    expect(cipher.decrypt(row.refresh_token)).toBe('');
+    expect(openToken(cipher, row, 'access_token')).toBe('');
+    expect(openToken(cipher, row, 'refresh_token')).toBe('');
 
     // no retry loop: later callers are told at once, from the database
     await expect(otherTokens.getUserAccessToken(userId)).rejects.toBeInstanceOf(SpotifyReauthRequiredError);
@@ -164,7 +164,7 @@ describe('SpotifyTokenService (through the sandbox)', () => {
   it('key rotation: re-encrypts every token under the new key in batches, idempotently; then the new key alone suffices', async () => {
     const userIds = [await connected('sb-rot-1'), await connected('sb-rot-2'), await connected('sb-rot-3')];
     const plaintextBefore = new Map(
-      (await connectionRows(t)).map((row) => [row.id, [cipher.decrypt(row.access_token), cipher.decrypt(row.refresh_token)]]),
+      (await connectionRows(t)).map((row) => [row.id, [openToken(cipher, row, 'access_token'), openToken(cipher, row, 'refresh_token')]]),
     );
     const newKey = `k2:${randomBytes(32).toString('base64')}`;
     const rotated = parseEnv(testEnv({ DATABASE_URL: t.db.url, TOKEN_ENCRYPTION_KEYS: `${newKey},${oldKey}` }));
@@ -179,9 +179,9 @@ describe('SpotifyTokenService (through the sandbox)', () => {
 
     const newOnly = new TokenCipher(parseEnv(testEnv({ TOKEN_ENCRYPTION_KEYS: newKey })));
     for (const row of await connectionRows(t)) {
-      expect(row.access_token.startsWith('v1.k2.')).toBe(true);
-      expect(row.refresh_token.startsWith('v1.k2.')).toBe(true);
-      expect([newOnly.decrypt(row.access_token), newOnly.decrypt(row.refresh_token)]).toEqual(plaintextBefore.get(row.id));
+      expect(row.access_token.startsWith('v2.k2.')).toBe(true);
+      expect(row.refresh_token.startsWith('v2.k2.')).toBe(true);
+      expect([openToken(newOnly, row, 'access_token'), openToken(newOnly, row, 'refresh_token')]).toEqual(plaintextBefore.get(row.id));
     }
 
     // a service holding only the new key reads and refreshes them
@@ -192,7 +192,7 @@ describe('SpotifyTokenService (through the sandbox)', () => {
       await expireStoredToken(t, userIds[1]);
       expect(await spotifyMe(await service.getUserAccessToken(userIds[1]))).toBe(200);
       const [refreshed] = await connectionRows(t, userIds[1]);
-      expect(refreshed.access_token.startsWith('v1.k2.')).toBe(true);
+      expect(refreshed.access_token.startsWith('v2.k2.')).toBe(true);
     } finally {
       await fresh.close();
     }
@@ -209,7 +209,7 @@ describe('SpotifyTokenService (through the sandbox)', () => {
         `INSERT INTO spotify_connections (user_id, spotify_user_id, access_token, refresh_token, token_expires_at, scope)
          VALUES ($1, 'sb-legacy', 'legacy-access', 'legacy-refresh', now(), ''),
                 ($2, 'sb-lost', $3, $4, now(), '')`,
-        [plainUser, lostUser, lostKey.encrypt('a'), lostKey.encrypt('b')],
+        [plainUser, lostUser, lostKey.encrypt('a', { table: 'spotify_connections', column: 'access_token', rowKey: lostUser }), lostKey.encrypt('b', { table: 'spotify_connections', column: 'refresh_token', rowKey: lostUser })],
       );
     });
     const current = parseEnv(testEnv({ DATABASE_URL: t.db.url, TOKEN_ENCRYPTION_KEYS: oldKey }));
@@ -217,7 +217,7 @@ describe('SpotifyTokenService (through the sandbox)', () => {
     expect(report.encryptedPlaintext).toBe(1);
     expect(report.failed).toEqual([{ connectionId: expect.any(String), reason: expect.stringContaining('"gone"') }]);
     const [legacy] = await connectionRows(t, plainUser);
-    expect(cipher.decrypt(legacy.access_token)).toBe('legacy-access');
-    expect(cipher.decrypt(legacy.refresh_token)).toBe('legacy-refresh');
+    expect(openToken(cipher, legacy, 'access_token')).toBe('legacy-access');
+    expect(openToken(cipher, legacy, 'refresh_token')).toBe('legacy-refresh');
   });
 });

@@ -16,4 +16,18 @@ describe('start-up configuration check', () => {
     expect(result.status).toBe(1);
     expect(result.stderr.trim()).toBe('Invalid configuration: DATABASE_URL is required');
   });
+
+  it('in production, stops with one line when an API key printed in the repository is configured', () => {
+    const env = { ...testEnv({ NODE_ENV: 'production', API_KEYS: 'local-dev-api-key-0123456789' }), PATH: process.env.PATH };
+    const result = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+      cwd: root,
+      env: env as NodeJS.ProcessEnv,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim()).toBe(
+      'Invalid configuration: API_KEYS holds a sample key printed in the repository; generate your own in production',
+    );
+  });
 });

@@ -68,7 +68,7 @@ describe('sync jobs API and track_sync / popularity_update', () => {
       expect(await endpointCount(sandbox, 'GET /v1/audio-features')).toBe(2);
       expect(await endpointCount(sandbox, 'GET /v1/tracks/{id}')).toBe(0);
 
-      const metrics = await t.http().get('/metrics').expect(200);
+      const metrics = await t.metricsHttp().get('/metrics').expect(200);
       expect(metrics.text).toMatch(/sync_jobs_total\{[^}]*type="track_sync"[^}]*outcome="completed"[^}]*\} [1-9]/);
       expect(metrics.text).toMatch(/queue="spotify-sync"/);
 

@@ -1,16 +1,19 @@
 import { Inject, Injectable, ServiceUnavailableException } from '@nestjs/common';
 import type Redis from 'ioredis';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { REDIS } from '../redis/redis.module';
 
 export interface PendingAuthorization {
   userId: string;
+  /** Handed to the caller at authorize and given back on the return, so it can tell its own attempt. */
+  attemptId: string;
   /** PKCE code_verifier; never leaves the service except in the code exchange. */
   codeVerifier: string;
 }
 
 export interface NewAuthorization {
   state: string;
+  attemptId: string;
   codeChallenge: string;
   expiresAt: Date;
 }
@@ -30,10 +33,12 @@ export class OAuthStateStore {
   async create(userId: string, now = new Date()): Promise<NewAuthorization> {
     const state = randomBytes(32).toString('base64url');
     const codeVerifier = randomBytes(32).toString('base64url');
-    const pending: PendingAuthorization = { userId, codeVerifier };
+    const attemptId = randomUUID();
+    const pending: PendingAuthorization = { userId, attemptId, codeVerifier };
     await this.call(() => this.redis.set(key(state), JSON.stringify(pending), 'EX', STATE_TTL_SECONDS, 'NX'));
     return {
       state,
+      attemptId,
       codeChallenge: createHash('sha256').update(codeVerifier).digest('base64url'),
       expiresAt: new Date(now.getTime() + STATE_TTL_SECONDS * 1000),
     };

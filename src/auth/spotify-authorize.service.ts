@@ -7,7 +7,7 @@ import { OAuthStateStore } from './oauth-state.store';
 /** What the service asks Spotify for: reading saved tracks (user_library jobs). */
 export const SPOTIFY_SCOPES = ['user-library-read'];
 
-/** The start of the browser flow (moved here unchanged from SpotifyConnectionService.authorize). */
+/** The start of the browser flow . */
 @Injectable()
 export class SpotifyAuthorizeService {
   constructor(
@@ -19,7 +19,7 @@ export class SpotifyAuthorizeService {
   /** Starts a connection: an authorize URL carrying a fresh state (bound to this user) and a PKCE challenge. */
   async authorize(userId: string): Promise<AuthorizeResponse> {
     await this.users.get(userId);
-    const { state, codeChallenge, expiresAt } = await this.states.create(userId);
+    const { state, attemptId, codeChallenge, expiresAt } = await this.states.create(userId);
     const { accountsBaseUrl, clientId, redirectUri } = this.config.spotify;
     const url = new URL(`${accountsBaseUrl}/authorize`);
     url.search = new URLSearchParams({
@@ -30,7 +30,10 @@ export class SpotifyAuthorizeService {
       state,
       code_challenge_method: 'S256',
       code_challenge: codeChallenge,
+      // Spotify skips the consent screen for a returning user; the dialog makes a victim lured
+      // onto someone else's authorize URL see which app and account they are about to link
+      show_dialog: 'true',
     }).toString();
-    return { authorizeUrl: url.toString(), expiresAt: expiresAt.toISOString() };
+    return { authorizeUrl: url.toString(), attemptId, expiresAt: expiresAt.toISOString() };
   }
 }

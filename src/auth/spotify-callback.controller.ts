@@ -3,7 +3,8 @@ import { ApiFoundResponse, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swag
 import type { Request, Response } from 'express';
 import { Public } from '../common/public.decorator';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { SpotifyCallbackFilter, connectReturnLocation } from './spotify-callback.filter';
+import { attemptOf, connectReturnLocation } from './connect-return';
+import { SpotifyCallbackFilter } from './spotify-callback.filter';
 import { SpotifyCallbackGuard } from './spotify-callback.guard';
 import { ConnectedResponse } from '../connections/spotify-connection.dto';
 import { ApiEndpoint } from '../openapi/api-endpoint.decorator';
@@ -21,7 +22,9 @@ export class SpotifyCallbackController {
   @ApiEndpoint('handleSpotifyCallback', 'OAuth callback (opened by the browser coming back from Spotify; public)', {
     description:
       'Verifies the single-use state, exchanges the code (PKCE), reads the Spotify profile and stores the connection. ' +
-      'Redirects to SPOTIFY_CONNECT_RETURN_URL with status=connected or status=error&reason=… when it is set.',
+      'Redirects to SPOTIFY_CONNECT_RETURN_URL when it is set, with status (connected or error), userId, attempt ' +
+      '(the attemptId of the authorize call), signature = base64url(HMAC-SHA256(SPOTIFY_CONNECT_RETURN_SECRET, ' +
+      'status.userId.attempt)) and, for errors, reason.',
     errors: {
       400: 'Unknown, expired or reused state',
       403: 'Consent denied, or the Spotify account is not admitted to this development-mode app',
@@ -37,9 +40,9 @@ export class SpotifyCallbackController {
   callback(@Req() req: Request, @Res() res: Response): void {
     const connected = (req as Request & { user: ConnectedResponse }).user;
     res.setHeader('Cache-Control', 'no-store');
-    const returnUrl = this.config.spotify.connectReturnUrl;
-    if (returnUrl) {
-      res.redirect(302, connectReturnLocation(returnUrl, { status: 'connected' }));
+    const { connectReturnUrl, connectReturnSecret } = this.config.spotify;
+    if (connectReturnUrl && connectReturnSecret) {
+      res.redirect(302, connectReturnLocation(connectReturnUrl, connectReturnSecret, 'connected', attemptOf(req)));
       return;
     }
     res.status(200).json(connected);

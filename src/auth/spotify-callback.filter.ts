@@ -1,8 +1,9 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Inject, Logger } from '@nestjs/common';
-import type { Response } from 'express';
-import { toErrorBody } from '../common/http-exception.filter';
+import type { Request, Response } from 'express';
+import { describeError, toErrorBody } from '../common/http-exception.filter';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ConnectCallbackError, ConnectFailureReason } from './auth.errors';
+import { attemptOf, connectReturnLocation } from './connect-return';
 
 /**
  * The callback is opened by a browser: with SPOTIFY_CONNECT_RETURN_URL set, failures go back
@@ -18,22 +19,17 @@ export class SpotifyCallbackFilter implements ExceptionFilter {
     const response = host.switchToHttp().getResponse<Response>();
     const body = toErrorBody(exception);
     const reason = reasonOf(exception, body.statusCode);
-    if (body.statusCode >= 500) this.logger.error({ err: exception, reason }, 'Spotify connection failed');
+    if (body.statusCode >= 500) this.logger.error({ error: describeError(exception), reason }, 'Spotify connection failed');
     else this.logger.warn({ reason, statusCode: body.statusCode }, 'Spotify connection refused');
     if (response.headersSent) return;
-    const returnUrl = this.config.spotify.connectReturnUrl;
-    if (returnUrl) {
-      response.redirect(302, connectReturnLocation(returnUrl, { status: 'error', reason }));
+    const { connectReturnUrl, connectReturnSecret } = this.config.spotify;
+    if (connectReturnUrl && connectReturnSecret) {
+      const request = host.switchToHttp().getRequest<Request>();
+      response.redirect(302, connectReturnLocation(connectReturnUrl, connectReturnSecret, 'error', attemptOf(request), reason));
       return;
     }
     response.status(body.statusCode).json(body);
   }
-}
-
-export function connectReturnLocation(returnUrl: string, params: Record<string, string>): string {
-  const url = new URL(returnUrl);
-  for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
-  return url.toString();
 }
 
 function reasonOf(exception: unknown, statusCode: number): ConnectFailureReason {

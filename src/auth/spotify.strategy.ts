@@ -8,14 +8,13 @@ import { SpotifyAccountsClient } from '../spotify/spotify-accounts.client';
 import { SpotifyClient } from '../spotify/spotify.client';
 import type { SpotifyTokenSet, SpotifyUser } from '../spotify/spotify.types';
 import { ConnectCallbackError, OAuthStateInvalidError, SpotifyConsentDeniedError } from './auth.errors';
+import { attemptOf, rememberAttempt } from './connect-return';
 import { OAuthStateStore } from './oauth-state.store';
 import { toCallbackError } from './spotify-callback.errors';
 import { ConnectedResponse } from '../connections/spotify-connection.dto';
 import { SpotifyConnectionService } from '../connections/spotify-connection.service';
 import { SPOTIFY_SCOPES } from './spotify-authorize.service';
 
-/** The user a verified state was bound to, for the verify step of the same request. */
-const stateOwners = new WeakMap<Request, string>();
 
 /**
  * passport-oauth2's state store contract, backed by OAuthStateStore. Verifying consumes the
@@ -30,7 +29,7 @@ function stateStore(states: OAuthStateStore) {
     verify(req: Request, state: unknown, _meta: unknown, done: (error: unknown, ok?: string, info?: object) => void): void {
       states.consume(state).then((pending) => {
         if (!pending) return done(new OAuthStateInvalidError());
-        stateOwners.set(req, pending.userId);
+        rememberAttempt(req, { userId: pending.userId, attemptId: pending.attemptId });
         done(null, pending.codeVerifier, { userId: pending.userId });
       }, done);
     },
@@ -108,7 +107,10 @@ export class SpotifyStrategy extends PassportStrategy(Strategy, 'spotify', true)
         ? new SpotifyConsentDeniedError()
         : new ConnectCallbackError('invalid_request', 400, `Spotify refused the authorization (${safeCode(error)})`);
       this.states.consume(state).then(
-        () => this.error(refusal),
+        (pending) => {
+          if (pending) rememberAttempt(req, { userId: pending.userId, attemptId: pending.attemptId });
+          this.error(refusal);
+        },
         () => this.error(refusal),
       );
       return;
@@ -130,7 +132,7 @@ export class SpotifyStrategy extends PassportStrategy(Strategy, 'spotify', true)
     tokens: SpotifyTokenSet,
     profile: SpotifyUser,
   ): Promise<ConnectedResponse> {
-    const userId = stateOwners.get(req);
+    const userId = attemptOf(req)?.userId;
     if (!userId) throw new OAuthStateInvalidError();
     return this.connections.connect(userId, profile, tokens);
   }

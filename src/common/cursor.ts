@@ -1,5 +1,24 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { InvalidInputException } from './validation';
+
+/**
+ * The HMAC-SHA256 key cursors are signed with. setupApp sets it from the configuration
+ * (CURSOR_SIGNING_KEY, else derived from the first TOKEN_ENCRYPTION_KEYS key); until then a
+ * random per-process key, so an unconfigured process never accepts a cursor it did not make.
+ */
+let signingKey: Buffer = randomBytes(32);
+
+export function configureCursorSigning(config: { cursorSigningKey?: string; encryptionKeys: { key: Buffer }[] }): void {
+  signingKey = config.cursorSigningKey
+    ? Buffer.from(config.cursorSigningKey, 'utf8')
+    : Buffer.from(hkdfSync('sha256', config.encryptionKeys[0].key, Buffer.alloc(0), 'spotify-sync cursor signing v1', 32));
+}
+
+function sign(payload: string): Buffer {
+  return createHmac('sha256', signingKey).update(payload).digest();
+}
+
+const invalid = () => new InvalidInputException([{ field: 'cursor', reasons: ['cursor is not valid'] }]);
 
 /**
  * Opaque keyset cursors. A cursor carries the last row's sort values and a fingerprint of the
@@ -21,19 +40,27 @@ export function fingerprint(query: Record<string, unknown>): string {
   return createHash('sha256').update(JSON.stringify(normal)).digest('base64url').slice(0, 16);
 }
 
+/** `<base64url payload>.<base64url HMAC of it>` */
 export function encodeCursor(payload: CursorPayload): string {
-  return Buffer.from(JSON.stringify(payload)).toString('base64url');
+  const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
+  return `${body}.${sign(body).toString('base64url')}`;
 }
 
 export function decodeCursor(cursor: string, expectedFingerprint: string): CursorPayload['k'] {
+  const [body, mac, ...rest] = cursor.split('.');
+  // compared as text: base64url's unused low bits would let several spellings decode to one MAC
+  const given = Buffer.from(mac ?? '');
+  const expected = Buffer.from(sign(body).toString('base64url'));
+  if (rest.length > 0 || given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid();
   let payload: CursorPayload;
   try {
-    payload = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
   } catch {
-    throw new InvalidInputException([{ field: 'cursor', reasons: ['cursor is not valid'] }]);
+    throw invalid();
   }
-  if (!payload || typeof payload.f !== 'string' || !Array.isArray(payload.k)) {
-    throw new InvalidInputException([{ field: 'cursor', reasons: ['cursor is not valid'] }]);
+  const isKey = (v: unknown) => v === null || typeof v === 'string' || typeof v === 'number';
+  if (!payload || typeof payload.f !== 'string' || !Array.isArray(payload.k) || !payload.k.every(isKey)) {
+    throw invalid();
   }
   if (payload.f !== expectedFingerprint) {
     throw new InvalidInputException([

@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import { UniqueConstraintViolationException, ForeignKeyConstraintViolationException } from '@mikro-orm/core';
+import { DriverException, UniqueConstraintViolationException, ForeignKeyConstraintViolationException } from '@mikro-orm/core';
 import { STATUS_CODES } from 'node:http';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { ErrorBody } from './error-body';
 import { SpotifyError, SpotifyRateLimitedError } from '../spotify/spotify.errors';
 import { InvalidInputException } from './validation';
@@ -49,6 +49,12 @@ export function toErrorBody(exception: unknown): ErrorBody {
   if (exception instanceof ForeignKeyConstraintViolationException) {
     return body(409, 'Refers to a record that does not exist');
   }
+  // SQLSTATE classes 22 (data exception: too long, out of range, bad encoding) and 23 (a NOT NULL
+  // or CHECK rule): the request carried a value the database refuses, which is the caller's to fix
+  const sqlState = exception instanceof DriverException ? String(exception.code ?? '') : '';
+  if (sqlState.startsWith('22') || sqlState.startsWith('23')) {
+    return body(400, 'A value in this request was refused by the database');
+  }
   // body-parser errors (too large, malformed JSON) carry their own status
   const status = (exception as { status?: unknown; type?: unknown })?.status;
   if (typeof status === 'number' && status >= 400 && status < 500) {
@@ -70,9 +76,15 @@ export class HttpExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
+    const request = host.switchToHttp().getRequest<Request & { id?: unknown }>();
     const errorBody = toErrorBody(exception);
+    const requestId = typeof request?.id === 'string' ? request.id : undefined;
     if (errorBody.statusCode >= 500) {
-      this.logger.error({ err: exception }, 'Unhandled error');
+      // the detail stays in the log under the request id; the caller gets only the id to quote
+      this.logger.error({ error: describeError(exception), requestId }, 'Unhandled error');
+      if (errorBody.statusCode === 500 && requestId) errorBody.message = `Internal server error (request id ${requestId})`;
+    } else if (errorBody.statusCode === 400 && exception instanceof DriverException) {
+      this.logger.warn({ error: describeError(exception), requestId }, 'Database refused a value');
     }
     if (response.headersSent) return;
     if (exception instanceof SpotifyRateLimitedError) {
@@ -80,4 +92,27 @@ export class HttpExceptionFilter implements ExceptionFilter {
     }
     response.status(errorBody.statusCode).json(errorBody);
   }
+}
+
+const SQL_TEXT = /\b(select|insert|update|delete|with)\b[\s\S]*\b(from|into|set|values|where)\b/i;
+
+/**
+ * What a log line may say about an unexpected error: for a database error its SQLSTATE,
+ * constraint, table and column (PostgreSQL's own fields), never its message, which MikroORM
+ * builds from the SQL with the values inlined; for others the message unless it holds SQL, and
+ * the stack frames without the first line (which repeats the message).
+ */
+export function describeError(exception: unknown): Record<string, unknown> {
+  if (!(exception instanceof Error)) return { type: typeof exception };
+  const frames = (exception.stack ?? '')
+    .split('\n')
+    .filter((line) => line.trim().startsWith('at '))
+    .slice(0, 15)
+    .map((line) => line.trim());
+  if (exception instanceof DriverException) {
+    const pg = exception as DriverException & { constraint?: string; table?: string; column?: string; schema?: string };
+    return { type: exception.name, code: pg.code, constraint: pg.constraint, table: pg.table, column: pg.column, frames };
+  }
+  const message = exception.message.length > 300 ? `${exception.message.slice(0, 300)}…` : exception.message;
+  return { type: exception.name, message: SQL_TEXT.test(message) ? '[message withheld: holds SQL]' : message, frames };
 }

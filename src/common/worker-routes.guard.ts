@@ -13,7 +13,7 @@ export class WorkerRoutesGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const path = context.switchToHttp().getRequest<Request>().path;
-    const operational = path.startsWith('/health') || path.startsWith('/metrics');
+    const operational = path.startsWith('/health');
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
     if (operational && isPublic) return true;
     throw new NotFoundException(`${path} is served by the api role, not by a worker`);

@@ -126,3 +126,55 @@ describe('APP_CONFIG', () => {
     await moduleRef.close();
   });
 });
+
+describe('parseEnv in production: secrets printed in the repository', () => {
+  const { readFileSync } = require('node:fs') as typeof import('node:fs');
+  const { join } = require('node:path') as typeof import('node:path');
+  const root = join(__dirname, '..', '..');
+  const prod = (env: Record<string, string>) => parseEnv({ ...valid, NODE_ENV: 'production', ...env });
+
+  /** Every API key and encryption key written in the README, the compose file, the k8s examples and the demo. */
+  function keysInRepository(): { apiKeys: string[]; encryptionKeys: string[] } {
+    const files = ['README.md', 'docker-compose.yml', 'deploy/k8s/secret.example.yaml', 'scripts/demo.ts'];
+    const text = files.map((f) => readFileSync(join(root, f), 'utf8')).join('\n');
+    const apiKeys = [
+      ...[...text.matchAll(/API_KEYS:\s*"?([^"\s#]+)/g)].map((m) => m[1]),
+      ...[...text.matchAll(/[`'"]([\w-]*api-key[\w-]*)[`'"]/gi)].map((m) => m[1]).filter((k) => k.length >= 16),
+    ];
+    const encryptionKeys = [...text.matchAll(/TOKEN_ENCRYPTION_KEYS:\s*"?[\w-]+:([A-Za-z0-9+/=]{40,})/g)].map((m) => m[1]);
+    return { apiKeys, encryptionKeys };
+  }
+
+  it('refuses every API key and encryption key the repository prints, naming the variable', () => {
+    const { apiKeys, encryptionKeys } = keysInRepository();
+    expect(apiKeys).toEqual(expect.arrayContaining(['demo-api-key-change-me', 'local-dev-api-key-0123456789']));
+    expect(encryptionKeys.length).toBeGreaterThan(0);
+    for (const apiKey of apiKeys) {
+      expect(() => prod({ API_KEYS: `a-very-long-api-key-1,${apiKey}` })).toThrow(/^Invalid configuration: API_KEYS /);
+    }
+    for (const encryptionKey of encryptionKeys) {
+      expect(() => prod({ TOKEN_ENCRYPTION_KEYS: `k:${encryptionKey}` })).toThrow(/^Invalid configuration: TOKEN_ENCRYPTION_KEYS /);
+    }
+  });
+
+  it('refuses all-zero and low-entropy encryption keys, and accepts random ones', () => {
+    const weak = [Buffer.alloc(32), Buffer.alloc(32, 0xff), Buffer.from('0123456789abcdef0123456789abcdef'), Buffer.from('a'.repeat(32))];
+    for (const k of weak) {
+      expect(() => prod({ TOKEN_ENCRYPTION_KEYS: `k:${k.toString('base64')}` })).toThrow(/^Invalid configuration: TOKEN_ENCRYPTION_KEYS key "k" is (all zeros or low-entropy|a sample key)/);
+    }
+    for (let i = 0; i < 200; i++) expect(() => prod({ TOKEN_ENCRYPTION_KEYS: `k:${randomBytes(32).toString('base64')}` })).not.toThrow();
+  });
+
+  it('lets the same sample values through outside production (local runs, the demo)', () => {
+    expect(() => parseEnv({ ...valid, API_KEYS: 'local-dev-api-key-0123456789' })).not.toThrow();
+  });
+
+  it('requires SPOTIFY_CONNECT_RETURN_SECRET with SPOTIFY_CONNECT_RETURN_URL, and secrets of 32+ characters', () => {
+    expect(errorFor({ ...valid, SPOTIFY_CONNECT_RETURN_URL: 'https://app.example.com/done' }).message).toBe(
+      'Invalid configuration: SPOTIFY_CONNECT_RETURN_SECRET is required when SPOTIFY_CONNECT_RETURN_URL is set',
+    );
+    expect(errorFor({ ...valid, CURSOR_SIGNING_KEY: 'short' }).message).toMatch(/^Invalid configuration: CURSOR_SIGNING_KEY must be at least 32/);
+    expect(errorFor({ ...valid, METRICS_PORT: 'x' }).message).toMatch(/^Invalid configuration: METRICS_PORT /);
+    expect(errorFor({ ...valid, DOCS_ENABLED: 'yes' }).message).toMatch(/^Invalid configuration: DOCS_ENABLED must be true or false/);
+  });
+});

@@ -147,11 +147,56 @@ function webhooks(env: Env) {
   };
 }
 
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw new ConfigError(name, `must be true or false (got "${raw}")`);
+}
+
+/** A secret used as an HMAC key: at least 32 characters (e.g. `openssl rand -base64 32`). */
+function secret(env: Env, name: string): string | undefined {
+  const value = optional(env, name);
+  if (value !== undefined && value.length < 32) {
+    throw new ConfigError(name, 'must be at least 32 characters (openssl rand -base64 32)');
+  }
+  return value;
+}
+
+function connectReturn(env: Env) {
+  const returnUrl = optional(env, 'SPOTIFY_CONNECT_RETURN_URL')
+    ? url(env, 'SPOTIFY_CONNECT_RETURN_URL', ['http:', 'https:'])
+    : undefined;
+  const returnSecret = secret(env, 'SPOTIFY_CONNECT_RETURN_SECRET');
+  if (returnUrl && !returnSecret) {
+    throw new ConfigError('SPOTIFY_CONNECT_RETURN_SECRET', 'is required when SPOTIFY_CONNECT_RETURN_URL is set');
+  }
+  return { connectReturnUrl: returnUrl, connectReturnSecret: returnSecret };
+}
+
 /** Parses and validates the environment; the only reader of process.env values. */
 export function parseEnv(env: Env) {
+  const config = parseEnvValues(env);
+  if (config.nodeEnv === 'production') refuseSampleSecrets(config);
+  return config;
+}
+
+function parseEnvValues(env: Env) {
   return {
     nodeEnv: optional(env, 'NODE_ENV') ?? 'development',
     port: integer(env, 'PORT', 3000, 0, 65535),
+    // 0 = any free port (tests); the main port never serves /metrics
+    metricsPort: integer(env, 'METRICS_PORT', 9464, 0, 65535),
+    docsEnabled: boolean(env, 'DOCS_ENABLED', true),
+    http: {
+      // above the probes' periods and a load balancer's idle timeout, below anything a slow client could farm
+      headersTimeoutMs: integer(env, 'HTTP_HEADERS_TIMEOUT_MS', 10_000, 1_000, 120_000),
+      requestTimeoutMs: integer(env, 'HTTP_REQUEST_TIMEOUT_MS', 30_000, 1_000, 600_000),
+      keepAliveTimeoutMs: integer(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 65_000, 1_000, 600_000),
+      maxConnections: integer(env, 'HTTP_MAX_CONNECTIONS', 1_000, 10, 100_000),
+    },
+    cursorSigningKey: secret(env, 'CURSOR_SIGNING_KEY'),
     role: oneOf<AppRole>(env, 'APP_ROLE', ['api', 'worker', 'all'], 'all'),
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
@@ -183,9 +228,7 @@ export function parseEnv(env: Env) {
       redirectUri: url(env, 'SPOTIFY_REDIRECT_URI', ['http:', 'https:'], undefined, true),
       apiBaseUrl: url(env, 'SPOTIFY_API_BASE_URL', ['http:', 'https:'], 'https://api.spotify.com/v1'),
       accountsBaseUrl: url(env, 'SPOTIFY_ACCOUNTS_BASE_URL', ['http:', 'https:'], 'https://accounts.spotify.com'),
-      connectReturnUrl: optional(env, 'SPOTIFY_CONNECT_RETURN_URL')
-        ? url(env, 'SPOTIFY_CONNECT_RETURN_URL', ['http:', 'https:'])
-        : undefined,
+      ...connectReturn(env),
       accessTier: oneOf<AccessTierSetting>(env, 'SPOTIFY_ACCESS_TIER', ['extended', 'development', 'auto'], 'auto'),
       requestTimeoutMs: integer(env, 'SPOTIFY_REQUEST_TIMEOUT_MS', 10_000, 100, 120_000),
       // A rate-limit pause longer than this throws SpotifyRateLimitedError (the job is delayed) instead of waiting inline.
@@ -199,7 +242,41 @@ export function parseEnv(env: Env) {
   };
 }
 
-export type AppConfig = ReturnType<typeof parseEnv>;
+export type AppConfig = ReturnType<typeof parseEnvValues>;
+
+/**
+ * API keys and encryption keys printed in this repository (README, docker-compose.yml,
+ * deploy/k8s/secret.example.yaml, .env examples, the demo). Anyone can read them, so a
+ * production process refuses them (src/config/app-config.spec.ts checks this list against the files).
+ */
+export const SAMPLE_API_KEYS: readonly string[] = [
+  'demo-api-key-change-me',
+  'local-dev-api-key-0123456789',
+  'REPLACE_ME',
+];
+export const SAMPLE_ENCRYPTION_KEYS: readonly string[] = ['AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='];
+
+/**
+ * A 32-byte key that is not random: few distinct bytes (random keys have ~30, below 20 has odds
+ * under 1e-9) or only printable ASCII (a typed passphrase; random odds ~1e-14).
+ */
+function looksWeak(key: Buffer): boolean {
+  return new Set(key).size < 20 || key.every((byte) => byte >= 0x20 && byte < 0x7f);
+}
+
+function refuseSampleSecrets(config: AppConfig): void {
+  if (config.apiKeys.some((key) => SAMPLE_API_KEYS.includes(key))) {
+    throw new ConfigError('API_KEYS', 'holds a sample key printed in the repository; generate your own in production');
+  }
+  for (const { id, key } of config.encryptionKeys) {
+    if (SAMPLE_ENCRYPTION_KEYS.includes(key.toString('base64'))) {
+      throw new ConfigError('TOKEN_ENCRYPTION_KEYS', `key "${id}" is a sample key printed in the repository`);
+    }
+    if (looksWeak(key)) {
+      throw new ConfigError('TOKEN_ENCRYPTION_KEYS', `key "${id}" is all zeros or low-entropy; use openssl rand -base64 32`);
+    }
+  }
+}
 
 const NAMESPACE = 'app';
 

@@ -9,6 +9,15 @@ export class AuthorizeResponse {
   })
   authorizeUrl!: string;
 
+  @ApiProperty({
+    format: 'uuid',
+    description:
+      'Keep it in the user’s session: with SPOTIFY_CONNECT_RETURN_URL the browser comes back with attempt=<this id> ' +
+      '(signed); a return whose attempt or userId is not the logged-in user’s own must be refused and disconnected',
+    example: '0b8e6f4c-1c5e-4a57-9a4e-6f1d2b3c4d5e',
+  })
+  attemptId!: string;
+
   @ApiProperty({ description: 'The URL (its state) cannot be used after this time', example: '2026-11-27T20:10:00.000Z' })
   expiresAt!: string;
 }

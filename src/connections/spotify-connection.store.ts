@@ -1,7 +1,7 @@
 import { ForeignKeyConstraintViolationException, LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { TokenCipher } from '../crypto/token-cipher.service';
+import { TokenBinding, TokenCipher } from '../crypto/token-cipher.service';
 import type { SpotifyRefreshedToken, SpotifyTokenSet } from '../spotify/spotify.types';
 import { SpotifyConnection, SpotifyConnectionStatus } from './spotify-connection.entity';
 import { SpotifyAccountLinkedElsewhereError } from './spotify-connection.errors';
@@ -75,8 +75,8 @@ export class SpotifyConnectionStore {
         {
           user: userId,
           spotifyUserId,
-          accessToken: this.cipher.encrypt(tokens.accessToken),
-          refreshToken: this.cipher.encrypt(tokens.refreshToken),
+          accessToken: this.cipher.encrypt(tokens.accessToken, bindingOf(userId, 'accessToken')),
+          refreshToken: this.cipher.encrypt(tokens.refreshToken, bindingOf(userId, 'refreshToken')),
           tokenExpiresAt: tokens.expiresAt,
           scope: tokens.scope,
           status: 'active',
@@ -115,9 +115,9 @@ export class SpotifyConnectionStore {
       const locked: LockedConnection = {
         ...this.withTokens(row),
         saveRefreshed: (token) => {
-          row.accessToken = this.cipher.encrypt(token.accessToken);
+          row.accessToken = this.cipher.encrypt(token.accessToken, bindingOf(userId, 'accessToken'));
           // Spotify only sometimes sends a new refresh token; without one the old one stays valid.
-          if (token.refreshToken) row.refreshToken = this.cipher.encrypt(token.refreshToken);
+          if (token.refreshToken) row.refreshToken = this.cipher.encrypt(token.refreshToken, bindingOf(userId, 'refreshToken'));
           row.tokenExpiresAt = token.expiresAt;
           if (token.scope) row.scope = token.scope;
         },
@@ -125,8 +125,8 @@ export class SpotifyConnectionStore {
           row.status = 'needs_reauth';
           row.statusReason = reason;
           // the dead tokens are of no use to anyone: keep the row for its status, not them
-          row.accessToken = this.cipher.encrypt('');
-          row.refreshToken = this.cipher.encrypt('');
+          row.accessToken = this.cipher.encrypt('', bindingOf(userId, 'accessToken'));
+          row.refreshToken = this.cipher.encrypt('', bindingOf(userId, 'refreshToken'));
           row.tokenExpiresAt = new Date();
         },
       };
@@ -165,11 +165,13 @@ export class SpotifyConnectionStore {
       const next = TOKEN_FIELDS.map((field) => {
         const stored = row[field];
         if (this.cipher.isCurrent(stored)) return stored;
+        const binding = bindingOf(row.user.id, field);
         if (this.cipher.keyIdOf(stored) === null) {
           plaintext = true;
-          return this.cipher.encrypt(stored);
+          return this.cipher.encrypt(stored, binding);
         }
-        return this.cipher.encrypt(this.cipher.decrypt(stored));
+        // v1 values (or values under an older key) come out bound to this row and column
+        return this.cipher.encrypt(this.cipher.decrypt(stored, binding), binding);
       });
       [row.accessToken, row.refreshToken] = next;
       if (plaintext) report.encryptedPlaintext += 1;
@@ -182,10 +184,17 @@ export class SpotifyConnectionStore {
   private withTokens(row: SpotifyConnection): ConnectionWithTokens {
     return {
       ...summary(row),
-      accessToken: this.cipher.decrypt(row.accessToken),
-      refreshToken: this.cipher.decrypt(row.refreshToken),
+      accessToken: this.cipher.decrypt(row.accessToken, bindingOf(row.user.id, 'accessToken')),
+      refreshToken: this.cipher.decrypt(row.refreshToken, bindingOf(row.user.id, 'refreshToken')),
     };
   }
+}
+
+const COLUMNS = { accessToken: 'access_token', refreshToken: 'refresh_token' } as const;
+
+/** Each token is bound to the table, its column and the owning user's id. */
+export function bindingOf(userId: string, field: (typeof TOKEN_FIELDS)[number]): TokenBinding {
+  return { table: 'spotify_connections', column: COLUMNS[field], rowKey: userId };
 }
 
 function summary(row: SpotifyConnection): ConnectionSummary {

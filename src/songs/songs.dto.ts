@@ -21,6 +21,7 @@ import {
   registerDecorator,
 } from 'class-validator';
 import type { Song } from './song.entity';
+import { OptionalNotNull } from '../common/validation';
 
 export const SPOTIFY_TRACK_ID = /^[0-9A-Za-z]{22}$/;
 export const ISRC = /^[A-Z]{2}[A-Z0-9]{3}[0-9]{7}$/;
@@ -120,11 +121,11 @@ export class CreateSongDto extends WritableSongFields {
 
 export class UpdateSongDto extends WritableSongFields {
   @ApiPropertyOptional({ example: 'Bohemian Rhapsody - Remastered 2011', maxLength: 500 })
-  @IsOptional() @IsString() @Length(1, 500)
+  @OptionalNotNull() @IsString() @Length(1, 500)
   title?: string;
 
   @ApiPropertyOptional({ example: 'Queen', maxLength: 500 })
-  @IsOptional() @IsString() @Length(1, 500)
+  @OptionalNotNull() @IsString() @Length(1, 500)
   artist?: string;
 
   @ReadOnly({ message: 'spotifyTrackId is changed through PUT or DELETE /v1/songs/:id/spotify' })

@@ -1,10 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsOptional, IsString, IsUUID, Length } from 'class-validator';
+import { OptionalNotNull } from '../common/validation';
 import type { User } from './user.entity';
 
 export class CreateUserDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'Chosen by the caller; generated when absent', example: '2c5e8a1f-6d3b-4f7a-8e9c-0b1d2f3a4c5e' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsUUID()
   id?: string;
 

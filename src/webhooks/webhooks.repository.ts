@@ -2,6 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { decodeCursor, fingerprint, keysetPage, Page } from '../common/cursor';
 import type { DeliveryStatus, WebhookEventType } from './webhook-event-types';
+import type { TokenBinding } from '../crypto/token-cipher.service';
 
 /** The channel a committed event (or a redelivery) is announced on; NOTIFY is transactional. */
 export const WAKE_CHANNEL = 'webhook_deliveries';
@@ -41,6 +42,11 @@ export interface AttemptRow {
   duration_ms: number;
 }
 
+/** A subscription's signing secret is bound to its row: copied to another subscription it does not decrypt. */
+export function webhookSecretBinding(subscriptionId: string): TokenBinding {
+  return { table: 'webhook_subscriptions', column: 'secret_encrypted', rowKey: subscriptionId };
+}
+
 /** A delivery a worker holds until lease end: everything needed to send one attempt. */
 export interface ClaimedDelivery {
   id: string;
@@ -48,6 +54,7 @@ export interface ClaimedDelivery {
   attempt: number;
   retry_step: number;
   url: string;
+  subscription_id: string;
   secret_encrypted: string;
   event_type: WebhookEventType;
   data: Record<string, unknown>;
@@ -99,15 +106,16 @@ export class WebhooksRepository {
   }
 
   async insertSubscription(values: {
+    id: string;
     url: string;
     events: WebhookEventType[];
     description: string | null;
     secretEncrypted: string;
   }): Promise<SubscriptionRow> {
     const rows = await this.execute<SubscriptionRow[]>(
-      `INSERT INTO webhook_subscriptions (url, events, description, secret_encrypted) VALUES (?, ?::text[], ?, ?)
+      `INSERT INTO webhook_subscriptions (id, url, events, description, secret_encrypted) VALUES (?, ?, ?::text[], ?, ?)
        RETURNING id, url, events, description, ${iso('created_at')} AS created_at`,
-      [values.url, pgArray(values.events), values.description, values.secretEncrypted],
+      [values.id, values.url, pgArray(values.events), values.description, values.secretEncrypted],
     );
     return rows[0];
   }
@@ -214,7 +222,7 @@ export class WebhooksRepository {
            FROM due WHERE d.id = due.id
          RETURNING d.id, d.attempts AS attempt, d.retry_step, d.subscription_id, d.event_id
        )
-       SELECT c.id, c.attempt, c.retry_step, s.url, s.secret_encrypted, e.type AS event_type, e.data,
+       SELECT c.id, c.attempt, c.retry_step, s.url, c.subscription_id, s.secret_encrypted, e.type AS event_type, e.data,
               ${iso('e.occurred_at')} AS occurred_at
          FROM claimed c
          JOIN webhook_subscriptions s ON s.id = c.subscription_id

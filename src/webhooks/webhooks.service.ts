@@ -1,12 +1,12 @@
 import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Page } from '../common/cursor';
 import { InvalidInputException } from '../common/validation';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { TokenCipher } from '../crypto/token-cipher.service';
 import { checkWebhookUrl } from './delivery/webhook-url';
 import type { CreateWebhookDto, ListDeliveriesQuery, ListWebhooksQuery } from './webhooks.dto';
-import { AttemptRow, DeliveryRow, SubscriptionRow, WebhooksRepository } from './webhooks.repository';
+import { AttemptRow, DeliveryRow, SubscriptionRow, webhookSecretBinding, WebhooksRepository } from './webhooks.repository';
 
 /** Subscriptions and their delivery log; delivering is the worker's (webhook-delivery.worker.ts). */
 @Injectable()
@@ -23,11 +23,13 @@ export class WebhooksService {
     if (!check.ok) throw new InvalidInputException([{ field: 'url', reasons: [`url ${check.reason}`] }]);
     // Standard Webhooks: whsec_ + base64 of 24 to 64 random bytes
     const secret = `whsec_${randomBytes(32).toString('base64')}`;
+    const id = randomUUID();
     const subscription = await this.repository.insertSubscription({
+      id,
       url: check.url.toString(),
       events: [...new Set(dto.events)].sort(),
       description: dto.description ?? null,
-      secretEncrypted: this.cipher.encrypt(secret),
+      secretEncrypted: this.cipher.encrypt(secret, webhookSecretBinding(id)),
     });
     return { subscription, secret };
   }

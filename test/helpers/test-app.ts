@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { AppModule } from '../../src/app.module';
 import { AppConfig, parseEnv } from '../../src/config/app-config';
+import { MetricsServer } from '../../src/metrics/metrics-server';
 import { setupApp } from '../../src/setup-app';
 import { createMigratedDatabase, TestDatabase } from './database';
 
@@ -26,6 +27,8 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Rec
     LOG_FORMAT: 'json',
     SYNC_TRACK_CRON: 'off',
     SYNC_POPULARITY_CRON: 'off',
+    // tests run in parallel: each app's metrics listener takes a free port
+    METRICS_PORT: '0',
     ...overrides,
   };
 }
@@ -38,6 +41,8 @@ export interface TestApp {
   api: () => ReturnType<typeof authorised>;
   /** supertest without a key */
   http: () => ReturnType<typeof request>;
+  /** supertest on the metrics listener (METRICS_PORT) */
+  metricsHttp: () => ReturnType<typeof request>;
   close(): Promise<void>;
 }
 
@@ -74,6 +79,7 @@ export async function createTestApp(
     db: database,
     api: () => authorised(app),
     http: () => request(app.getHttpServer()),
+    metricsHttp: () => request(app.get(MetricsServer).server),
     close: async () => {
       await app.close();
       if (!db) await database.drop();

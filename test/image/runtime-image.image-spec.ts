@@ -92,7 +92,8 @@ describe('the runtime image (Dockerfile replayed without a Docker engine)', () =
   });
 
   it('serves the api and worker roles, passes its HEALTHCHECK, logs JSON, and exits 0 on SIGTERM', async () => {
-    const env = (role: string) => ({ ...testEnv({ DATABASE_URL: db.url, APP_ROLE: role, LOG_LEVEL: 'info' }), LOG_FORMAT: undefined, NODE_ENV: undefined, ...imageEnv, APP_ROLE: role });
+    const metricsPort = await freePort();
+    const env = (role: string) => ({ ...testEnv({ DATABASE_URL: db.url, APP_ROLE: role, LOG_LEVEL: 'info', METRICS_PORT: role === 'api' ? String(metricsPort) : '0' }), LOG_FORMAT: undefined, NODE_ENV: undefined, ...imageEnv, APP_ROLE: role });
     const [api, worker] = await Promise.all(
       ['api', 'worker'].map(async (role) =>
         startChildApp(runtime.cmd as string[], env(role), { cwd: app, port: await freePort(), spawnOptions: NOBODY }),
@@ -109,8 +110,10 @@ describe('the runtime image (Dockerfile replayed without a Docker engine)', () =
         });
         expect(healthcheck.status).toBe(0);
       }
-      const metrics = await fetch(`${api.baseUrl}/metrics`);
+      // /metrics has its own listener (METRICS_PORT), not the API port
+      const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
       expect(await metrics.text()).toContain('http_request_duration_seconds');
+      expect((await fetch(`${api.baseUrl}/metrics`)).status).toBe(404);
 
       // NODE_ENV=production from the image: JSON lines, and pino-pretty is not needed
       const firstLine = api.output().split('\n').find((l) => l.trim()) ?? '';

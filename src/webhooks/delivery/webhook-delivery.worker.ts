@@ -6,7 +6,7 @@ import { MetricsService } from '../../metrics/metrics.service';
 import { retryDelayAfter } from './retry-schedule';
 import { SendResult, WebhookSender } from './webhook-sender';
 import { checkWebhookUrl } from './webhook-url';
-import { AttemptOutcome, ClaimedDelivery, WAKE_CHANNEL, WebhooksRepository } from '../webhooks.repository';
+import { AttemptOutcome, ClaimedDelivery, WAKE_CHANNEL, webhookSecretBinding, WebhooksRepository } from '../webhooks.repository';
 
 /** The claim outlives the longest request by this much before another worker may send the attempt. */
 const LEASE_MARGIN_MS = 10_000;
@@ -125,7 +125,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
     } else {
       let secret: string;
       try {
-        secret = this.cipher.decrypt(delivery.secret_encrypted);
+        secret = this.cipher.decrypt(delivery.secret_encrypted, webhookSecretBinding(delivery.subscription_id));
       } catch (error) {
         result = { ok: false, statusCode: null, error: `not sent: ${(error as Error).message}`, responseExcerpt: null, durationMs: 0 };
         return this.finish(delivery, attemptedAt, result, false);
