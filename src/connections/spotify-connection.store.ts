@@ -1,7 +1,9 @@
 import { ForeignKeyConstraintViolationException, LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable, NotFoundException, Optional } from '@nestjs/common';
 import { TokenBinding, TokenCipher } from '../crypto/token-cipher.service';
+import { WebhookEvents } from '../webhooks/webhook-events.service';
+import { SpotifyConnectionResponse } from './spotify-connection.dto';
 import type { SpotifyRefreshedToken, SpotifyTokenSet } from '../spotify/spotify.types';
 import { SpotifyConnection, SpotifyConnectionStatus } from './spotify-connection.entity';
 import { SpotifyAccountLinkedElsewhereError } from './spotify-connection.errors';
@@ -49,6 +51,8 @@ export class SpotifyConnectionStore {
   constructor(
     private readonly em: EntityManager,
     private readonly cipher: TokenCipher,
+    // absent only in the tokens:reencrypt command, which changes no connection's state
+    @Optional() private readonly events?: WebhookEvents,
   ) {}
 
   async findSummary(userId: string): Promise<ConnectionSummary | null> {
@@ -70,23 +74,26 @@ export class SpotifyConnectionStore {
     const linkedElsewhere = await em.count(SpotifyConnection, { spotifyUserId, user: { $ne: userId } });
     if (linkedElsewhere) throw new SpotifyAccountLinkedElsewhereError();
     try {
-      const row = await em.upsert(
-        SpotifyConnection,
-        {
-          user: userId,
-          spotifyUserId,
-          accessToken: this.cipher.encrypt(tokens.accessToken, bindingOf(userId, 'accessToken')),
-          refreshToken: this.cipher.encrypt(tokens.refreshToken, bindingOf(userId, 'refreshToken')),
-          tokenExpiresAt: tokens.expiresAt,
-          scope: tokens.scope,
-          status: 'active',
-          statusReason: null,
-          authorizedAt,
-          updatedAt: new Date(),
-        },
-        { onConflictFields: ['user'], onConflictAction: 'merge', onConflictExcludeFields: ['id', 'createdAt'] },
-      );
-      return summary(row);
+      return await em.transactional(async (tx) => {
+        const row = await tx.upsert(
+          SpotifyConnection,
+          {
+            user: userId,
+            spotifyUserId,
+            accessToken: this.cipher.encrypt(tokens.accessToken, bindingOf(userId, 'accessToken')),
+            refreshToken: this.cipher.encrypt(tokens.refreshToken, bindingOf(userId, 'refreshToken')),
+            tokenExpiresAt: tokens.expiresAt,
+            scope: tokens.scope,
+            status: 'active',
+            statusReason: null,
+            authorizedAt,
+            updatedAt: new Date(),
+          },
+          { onConflictFields: ['user'], onConflictAction: 'merge', onConflictExcludeFields: ['id', 'createdAt'] },
+        );
+        await this.events?.record(tx, 'spotify_connection.connected', connectionEvent(userId, summary(row)));
+        return summary(row);
+      });
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) throw new SpotifyAccountLinkedElsewhereError();
       if (error instanceof ForeignKeyConstraintViolationException) throw new NotFoundException(`User ${userId} not found`);
@@ -112,6 +119,7 @@ export class SpotifyConnectionStore {
         { populate: TOKEN_FIELDS, lockMode: LockMode.PESSIMISTIC_WRITE },
       );
       if (!row) return work(null);
+      let needsReauth = false;
       const locked: LockedConnection = {
         ...this.withTokens(row),
         saveRefreshed: (token) => {
@@ -128,9 +136,13 @@ export class SpotifyConnectionStore {
           row.accessToken = this.cipher.encrypt('', bindingOf(userId, 'accessToken'));
           row.refreshToken = this.cipher.encrypt('', bindingOf(userId, 'refreshToken'));
           row.tokenExpiresAt = new Date();
+          needsReauth = true;
         },
       };
-      return work(locked);
+      const result = await work(locked);
+      // announced in the same transaction as the status change, once per change
+      if (needsReauth) await this.events?.record(tx, 'spotify_connection.needs_reauth', connectionEvent(userId, summary(row)));
+      return result;
     });
   }
 
@@ -206,4 +218,9 @@ function summary(row: SpotifyConnection): ConnectionSummary {
     statusReason: row.statusReason ?? null,
     authorizedAt: row.authorizedAt,
   };
+}
+
+/** A connection event's data: the connection as GET /v1/users/:id/spotify shows it, with its user. */
+function connectionEvent(userId: string, connection: ConnectionSummary): object {
+  return { userId, ...SpotifyConnectionResponse.from(connection) };
 }

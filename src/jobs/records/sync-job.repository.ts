@@ -118,14 +118,14 @@ export class SyncJobRepository extends SqlRepository<SpotifySyncJob> {
     if (!applied) throw new JobLeaseLostError(lease);
   }
 
-  /** running → completed. */
-  complete(lease: JobLease, resultMessage: string | null): Promise<boolean> {
-    return this.fenced(lease, `status = 'completed', completed_at = ${NOW_UTC}, error_message = NULL, result_message = ?`, [resultMessage]);
+  /** running → completed; the row as it now is, or null when the lease was lost. */
+  complete(lease: JobLease, resultMessage: string | null): Promise<SpotifySyncJob | null> {
+    return this.fencedRow(lease, `status = 'completed', completed_at = ${NOW_UTC}, error_message = NULL, result_message = ?`, [resultMessage]);
   }
 
-  /** running → failed, for good (until retried by hand). */
-  fail(lease: JobLease, errorMessage: string): Promise<boolean> {
-    return this.fenced(lease, `status = 'failed', completed_at = ${NOW_UTC}, error_message = ?`, [errorMessage]);
+  /** running → failed, for good (until retried by hand); the row as it now is, or null when the lease was lost. */
+  fail(lease: JobLease, errorMessage: string): Promise<SpotifySyncJob | null> {
+    return this.fencedRow(lease, `status = 'failed', completed_at = ${NOW_UTC}, error_message = ?`, [errorMessage]);
   }
 
   /** running → pending until `runAfter` (a long rate-limit pause); the reconciler queues it again. */
@@ -188,6 +188,15 @@ export class SyncJobRepository extends SqlRepository<SpotifySyncJob> {
       [...params, lease.id, lease.attempt],
     );
     return rows.length > 0;
+  }
+
+  private async fencedRow(lease: JobLease, assignments: string, params: unknown[]): Promise<SpotifySyncJob | null> {
+    const rows = await this.execute<Record<string, unknown>[]>(
+      `UPDATE spotify_sync_jobs SET ${assignments}, updated_at = ${NOW_UTC}
+        WHERE id = ? AND attempt = ? AND status = 'running' RETURNING *`,
+      [...params, lease.id, lease.attempt],
+    );
+    return rows.length ? this.toEntity(rows[0]) : null;
   }
 
   private toEntity(row: Record<string, unknown>): SpotifySyncJob {

@@ -1,6 +1,7 @@
 import { DriverException } from '@mikro-orm/core';
 import { SpotifyNotConnectedError, SpotifyReauthRequiredError } from '../../connections/spotify-connection.errors';
 import { SpotifyError, SpotifyRateLimitedError } from '../../spotify/spotify.errors';
+import { TokenDecryptionError } from '../../crypto/token-cipher.service';
 import { JobParametersError } from '../parameters/job-parameters';
 import type { JobLease } from '../records/sync-job.repository';
 
@@ -56,7 +57,13 @@ export async function applyErrorPolicy(
 }
 
 export function isPermanent(error: unknown): boolean {
-  if (error instanceof JobParametersError || error instanceof SpotifyNotConnectedError || error instanceof SpotifyReauthRequiredError) {
+  if (
+    error instanceof JobParametersError ||
+    error instanceof SpotifyNotConnectedError ||
+    error instanceof SpotifyReauthRequiredError ||
+    // a stored token that does not decrypt (another row's, or a lost key) never will on a retry
+    error instanceof TokenDecryptionError
+  ) {
     return true;
   }
   return error instanceof SpotifyError && !error.retryable;
@@ -74,7 +81,8 @@ export function publicReason(error: unknown): string {
     error instanceof SpotifyError ||
     error instanceof SpotifyNotConnectedError ||
     error instanceof SpotifyReauthRequiredError ||
-    error instanceof JobParametersError
+    error instanceof JobParametersError ||
+    error instanceof TokenDecryptionError
   ) {
     return clip(error.message);
   }

@@ -9,7 +9,9 @@ import { JobType, SpotifySyncJob } from '../records/spotify-sync-job.entity';
 import { SyncJobFailure } from '../records/sync-job-failure.entity';
 import type { SyncJobFailureRepository } from '../records/sync-job-failure.repository';
 import { JobLease, JobLeaseLostError, SyncJobRepository } from '../records/sync-job.repository';
-import { AttemptCount, applyErrorPolicy, logDetail } from './job-error.policy';
+import { AttemptCount, applyErrorPolicy, ErrorTransitions, logDetail } from './job-error.policy';
+import { SyncJobResponse } from '../api/sync-jobs.dto';
+import { WebhookEvents } from '../../webhooks/webhook-events.service';
 import { HandlerOutcome, JobRunContext, SyncJobHandler } from './sync-job.context';
 
 export type RunResult =
@@ -31,6 +33,7 @@ export class SyncJobRunner {
   constructor(
     private readonly orm: MikroORM,
     private readonly metrics: MetricsService,
+    private readonly events: WebhookEvents,
     trackSync: TrackSyncHandler,
     popularity: PopularityUpdateHandler,
     library: UserLibraryHandler,
@@ -73,13 +76,26 @@ export class SyncJobRunner {
         return 'finished';
       }
       await ctx.save();
-      if (!(await jobsOf(em).complete(lease, outcome.resultMessage ?? null))) throw new JobLeaseLostError(lease);
+      if (!(await this.finish(em, lease, 'completed', outcome.resultMessage ?? null))) throw new JobLeaseLostError(lease);
     } catch (error) {
       return this.handleError(em, job, lease, error, attempt);
     }
     this.metrics.recordJob(job.jobType, 'completed');
     this.logger.log({ ...log, done: ctx.progress.done, failed: ctx.progress.failed }, 'Sync job completed');
     return 'finished';
+  }
+
+  /**
+   * running → completed | failed, announced to webhook subscribers in the same transaction, so the
+   * event exists exactly when the job's end does. False when the lease was lost (nothing written).
+   */
+  private finish(em: EntityManager, lease: JobLease, status: 'completed' | 'failed', message: string | null): Promise<boolean> {
+    return em.transactional(async (tx) => {
+      const row = status === 'completed' ? await jobsOf(tx).complete(lease, message) : await jobsOf(tx).fail(lease, message ?? '');
+      if (!row) return false;
+      await this.events.record(tx, `sync_job.${status}`, SyncJobResponse.from(row));
+      return true;
+    });
   }
 
   private context(em: EntityManager, job: SpotifySyncJob, lease: JobLease): JobRunContext {
@@ -105,7 +121,13 @@ export class SyncJobRunner {
       this.logger.warn(log, 'Sync job was claimed by another worker; this run stops without writing');
       return 'finished';
     }
-    const outcome = await applyErrorPolicy(jobsOf(em), lease, error, attempt);
+    const jobs = jobsOf(em);
+    const transitions: ErrorTransitions = {
+      delay: (l, runAfter, message) => jobs.delay(l, runAfter, message),
+      backOff: (l, message) => jobs.backOff(l, message),
+      fail: (l, message) => this.finish(em, l, 'failed', message),
+    };
+    const outcome = await applyErrorPolicy(transitions, lease, error, attempt);
     switch (outcome) {
       case 'delayed':
         this.metrics.recordJob(job.jobType, 'delayed');
