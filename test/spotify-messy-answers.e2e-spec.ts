@@ -133,7 +133,7 @@ describe.each(['extended', 'development'] as const)("Spotify's messy answers, %s
     // a later call is refused from the shared pause, still saying it was capped
     const again = await t.app.get(SpotifyClient).getTrackOutcomes([s.catalogue[1].id]).catch((e: unknown) => e);
     expect(again).toMatchObject({ capped: true });
-    const metrics = (await t.http().get('/metrics').expect(200)).text;
+    const metrics = (await t.metricsHttp().get('/metrics').expect(200)).text;
     expect(metrics).toContain('spotify_retry_after_capped_total 1');
   });
 

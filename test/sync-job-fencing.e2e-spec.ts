@@ -30,8 +30,8 @@ describe('sync job fencing', () => {
     expect(second.retryCount).toBe(1);
 
     const stale = { id: job.id, attempt: first.attempt };
-    expect(await jobs().complete(stale, 'stale worker done')).toBe(false);
-    expect(await jobs().fail(stale, 'stale worker failed')).toBe(false);
+    expect(await jobs().complete(stale, 'stale worker done')).toBeNull();
+    expect(await jobs().fail(stale, 'stale worker failed')).toBeNull();
     expect(await jobs().delay(stale, new Date(Date.now() + 60_000), 'stale delay')).toBe(false);
     expect(await jobs().backOff(stale, 'stale back-off')).toBe(false);
     expect(await jobs().requeue(stale)).toBe(false);
@@ -42,7 +42,7 @@ describe('sync job fencing', () => {
 
     const current = { id: job.id, attempt: second.attempt };
     await jobs().progress(current, { total: 3, done: 3, failed: 0 }, { position: 3 });
-    expect(await jobs().complete(current, null)).toBe(true);
+    expect(await jobs().complete(current, null)).toMatchObject({ id: job.id, status: 'completed' });
     row = (await jobs().findOne({ id: job.id }))!;
     expect(row).toMatchObject({ status: 'completed', attempt: 2, progressDone: 3 });
   });
@@ -65,8 +65,8 @@ describe('sync job fencing', () => {
     const job = await newJob('fencing-3');
     const claimed = (await jobs().claim(job.id))!;
     const lease = { id: job.id, attempt: claimed.attempt };
-    expect(await jobs().fail(lease, 'gave up')).toBe(true);
-    expect(await jobs().complete(lease, 'late')).toBe(false);
+    expect(await jobs().fail(lease, 'gave up')).toMatchObject({ status: 'failed', errorMessage: 'gave up' });
+    expect(await jobs().complete(lease, 'late')).toBeNull();
     expect((await jobs().findOne({ id: job.id }))!.status).toBe('failed');
   });
 });

@@ -80,7 +80,7 @@ describe('webhooks', () => {
     expect(JSON.stringify(list.body)).not.toContain(sub.secret);
     expect(JSON.stringify(list.body)).not.toContain('secret');
     const rows = await em.getConnection().execute('SELECT secret_encrypted FROM webhook_subscriptions WHERE id = ?', [sub.id]);
-    expect(rows[0].secret_encrypted).toMatch(/^v1\.k1\./);
+    expect(rows[0].secret_encrypted).toMatch(/^v2\.k1\./);
     expect(rows[0].secret_encrypted).not.toContain(sub.secret.slice(6));
   });
 
@@ -178,7 +178,7 @@ describe('webhooks', () => {
     const delivery = await waitForDelivery(sub.id, (d) => d.attempts >= 2, 10_000);
     expect(delivery.log[0]).toMatchObject({ statusCode: null, error: 'not sent: host is not in WEBHOOK_ALLOWED_HOSTS', durationMs: 0 });
     expect(dropped.received).toHaveLength(0);
-    const metrics = (await worker.http().get('/metrics').expect(200)).text;
+    const metrics = (await worker.metricsHttp().get('/metrics').expect(200)).text;
     expect(metrics).toMatch(/^webhook_attempts_total\{outcome="not_sent"\} [1-9]/m);
     expect(metrics).toMatch(/^webhook_attempts_total\{outcome="delivered"\} [1-9]/m);
     expect(metrics).toMatch(/^webhook_delivery_lag_seconds_count [1-9]/m);
@@ -255,6 +255,13 @@ describe('webhooks', () => {
     await main.waitFor(1);
     await waitForDelivery(sub.id, (d) => d.status === 'delivered');
     const waiting = await recordEvent(em, 'sync_job.completed', JOB);
+    // let the worker finish with it first, so no attempt in flight overwrites the state set below
+    await main.waitFor(2);
+    for (const deadline = Date.now() + 10_000; ; await sleep(100)) {
+      const all = (await deliveries(sub.id)) as { status: string }[];
+      if (all.length === 2 && all.every((d) => d.status === 'delivered')) break;
+      if (Date.now() > deadline) throw new Error(`deliveries not settled: ${JSON.stringify(all)}`);
+    }
     const sql = em.getConnection();
     // the second one is made to wait far ahead, as a delivery deep in its schedule would
     await sql.execute(
