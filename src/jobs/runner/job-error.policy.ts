@@ -3,6 +3,7 @@ import { SpotifyNotConnectedError, SpotifyReauthRequiredError } from '../../conn
 import { SpotifyError, SpotifyRateLimitedError } from '../../spotify/spotify.errors';
 import { JobParametersError } from '../parameters/job-parameters';
 import type { JobLease } from '../records/sync-job.repository';
+import { JobAccountingError, PermanentJobError } from './job-errors';
 
 /** The transitions the policy may pick (SyncJobRepository's, fenced by the lease). */
 export interface ErrorTransitions {
@@ -56,7 +57,12 @@ export async function applyErrorPolicy(
 }
 
 export function isPermanent(error: unknown): boolean {
-  if (error instanceof JobParametersError || error instanceof SpotifyNotConnectedError || error instanceof SpotifyReauthRequiredError) {
+  if (
+    error instanceof JobParametersError ||
+    error instanceof SpotifyNotConnectedError ||
+    error instanceof SpotifyReauthRequiredError ||
+    error instanceof PermanentJobError
+  ) {
     return true;
   }
   return error instanceof SpotifyError && !error.retryable;
@@ -74,7 +80,9 @@ export function publicReason(error: unknown): string {
     error instanceof SpotifyError ||
     error instanceof SpotifyNotConnectedError ||
     error instanceof SpotifyReauthRequiredError ||
-    error instanceof JobParametersError
+    error instanceof JobParametersError ||
+    error instanceof PermanentJobError ||
+    error instanceof JobAccountingError
   ) {
     return clip(error.message);
   }
