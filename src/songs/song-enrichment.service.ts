@@ -101,19 +101,17 @@ export class SongEnrichmentService {
     const found = linked.filter((s) => tracks.found.has(s.spotifyTrackId));
     let features: AudioFeaturesOutcome | null = null;
     if (mode === 'full' && found.length) {
-      if (pause) {
-        // the pause is shared: asking now would only be refused. Their tracks are asked again later.
-        for (const s of found) pending.add(s.spotifyTrackId);
-      } else {
-        features = await this.spotify.getAudioFeatureOutcomes(
-          found.map((s) => s.spotifyTrackId),
-          { keepPartialOnRateLimit: true },
-        );
-        if (!features.available) chunk.audioFeaturesUnavailable = features.reason;
-        else if (features.interrupted) {
-          pause = features.interrupted.error;
-          for (const id of features.interrupted.pending) pending.add(id);
-        }
+      // Also under a pause: where the tier has no audio features this sends nothing and the found
+      // tracks are kept; where it has them, the shared pause refuses at once (no request) and the
+      // found songs wait for the pause with their features.
+      features = await this.spotify.getAudioFeatureOutcomes(
+        found.map((s) => s.spotifyTrackId),
+        { keepPartialOnRateLimit: true },
+      );
+      if (!features.available) chunk.audioFeaturesUnavailable = features.reason;
+      else if (features.interrupted) {
+        pause ??= features.interrupted.error;
+        for (const id of features.interrupted.pending) pending.add(id);
       }
     }
     const interruptedSongs: LinkedSong[] = [];

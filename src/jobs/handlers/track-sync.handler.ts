@@ -30,7 +30,10 @@ export class TrackSyncHandler implements SyncJobHandler<'track_sync'> {
    * asked for again. The job completes only when every named song is done or a failed item.
    */
   private async runNamed(ctx: JobRunContext<'track_sync'>, songIds: string[]): Promise<HandlerOutcome> {
-    ctx.progress.total = songIds.length;
+    if (ctx.progress.total !== songIds.length) {
+      ctx.progress.total = songIds.length;
+      await ctx.save();
+    }
     const outcome = await runChunkedSync(ctx, this.enrichment, {
       mode: 'full',
       chunkSize: this.config.jobs.chunkSize,
