@@ -239,6 +239,33 @@ describe.each(['extended', 'development'] as const)('sync jobs against the dirty
     expect((await sandbox.admin.counters()).byEndpoint['GET /v1/me/tracks'] ?? 0).toBe(0);
   });
 
+  if (tier === 'extended') {
+    it('popularity_update: a refused id is one failed item (backed off, not gone), every other song of its batch updated', async () => {
+      const tracks = sandbox.catalogue.slice(2560, 2590);
+      const refused = undecodableId();
+      await bulk([
+        ...tracks.map((track) => ({ title: track.name, artist: 'Popular', spotifyTrackId: track.id })),
+        { title: 'Refused popularity', artist: 'Poison', spotifyTrackId: refused },
+      ]);
+      await sandbox.admin.reset();
+      const id = await startJob({ type: 'popularity_update' });
+      const job = await waitForJob(t, id, undefined, 60_000);
+      expect(job).toMatchObject({ status: 'completed', progress: { total: 31, done: 30, failed: 1 } });
+      const [failure] = await failuresOf(id);
+      expect(failure.reason).toMatch(/Spotify refused the id \(400: invalid id\)/);
+      for (const track of tracks.slice(0, 5)) {
+        const { body } = await t.api().get(`/v1/songs/by-spotify-id/${track.id}`).expect(200);
+        expect(body.spotifyPopularity).toBe(track.popularity);
+      }
+      const [row] = await query<{ gone: boolean; failures: number }>(
+        t.db.url,
+        'SELECT spotify_track_gone_at IS NOT NULL AS gone, spotify_sync_failures AS failures FROM songs WHERE spotify_track_id = $1',
+        [refused],
+      );
+      expect(row).toEqual({ gone: false, failures: 1 });
+    });
+  }
+
   if (tier === 'development') {
     it('a long 429 (capped) keeps what the chunk fetched before it: progress moves on under a quota smaller than a chunk', async () => {
       const tracks = sandbox.catalogue.slice(2520, 2560);

@@ -4,6 +4,7 @@ import { SongEnrichmentService } from '../../songs/song-enrichment.service';
 import { SpotifyCapabilitiesService } from '../../spotify/spotify-capabilities.service';
 import { runChunkedSync, runStaleSync } from '../runner/chunked-sync';
 import { JobAccountingError } from '../runner/job-errors';
+import { advance, windowToProcess } from '../runner/named-window';
 import type { HandlerOutcome, JobRunContext, SyncJobHandler } from '../runner/sync-job.context';
 
 /**
@@ -39,28 +40,21 @@ export class TrackSyncHandler implements SyncJobHandler<'track_sync'> {
       chunkSize: this.config.jobs.chunkSize,
       report: () => this.capabilities.report(),
       nextChunk: async (limit) => {
-        const position = ctx.checkpoint.position ?? 0;
-        const window = songIds.slice(position, position + limit);
+        const at = { position: ctx.checkpoint.position ?? 0, settled: ctx.checkpoint.settled ?? [] };
+        const { window, todo } = windowToProcess(songIds, at, limit);
         if (!window.length) return null;
-        const already = new Set(ctx.checkpoint.settled ?? []);
-        const ids = window.filter((id) => !already.has(id));
-        const trackBySong = await this.enrichment.findLinks(ctx.em, ids);
-        const failures = ids
+        const trackBySong = await this.enrichment.findLinks(ctx.em, todo);
+        const failures = todo
           .filter((id) => !trackBySong.get(id))
           .map((id) => ({ itemId: id, reason: trackBySong.has(id) ? 'Song is not linked to a Spotify track' : 'Song no longer exists' }));
-        const songs = ids.filter((id) => trackBySong.get(id)).map((id) => ({ id, spotifyTrackId: trackBySong.get(id)! }));
+        const songs = todo.filter((id) => trackBySong.get(id)).map((id) => ({ id, spotifyTrackId: trackBySong.get(id)! }));
         return {
           songs,
           failures,
           commit: (settled) => {
-            const all = new Set([...already, ...settled]);
-            if (window.every((id) => all.has(id))) {
-              ctx.checkpoint.position = position + window.length;
-              const next = new Set(songIds.slice(position + window.length));
-              ctx.checkpoint.settled = [...all].filter((id) => next.has(id));
-            } else {
-              ctx.checkpoint.settled = [...all];
-            }
+            const next = advance(songIds, at, window, settled);
+            ctx.checkpoint.position = next.position;
+            ctx.checkpoint.settled = next.settled;
           },
         };
       },
