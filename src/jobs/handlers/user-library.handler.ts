@@ -110,8 +110,8 @@ export class UserLibraryHandler implements SyncJobHandler<'user_library'> {
         complete = true;
         break;
       }
-      // Spotify says there is more but sent nothing: stop, and do not take it for a complete pass
-      if (page.rawCount === 0) break;
+      // Spotify says there is more but the pages stopped moving: stop, and do not take it for a complete pass
+      if (page.rawCount === 0 || page.offset + page.rawCount <= offset) break;
     }
 
     ctx.checkpoint.passComplete = complete;
@@ -122,7 +122,7 @@ export class UserLibraryHandler implements SyncJobHandler<'user_library'> {
       notes.push(`Imported ${ctx.progress.done} saved tracks; ${removed} removed since the last import`);
     } else {
       notes.push(
-        `Imported ${ctx.progress.done} saved tracks; Spotify ended the pages early (an empty page before the last), so removals were not checked`,
+        `Imported ${ctx.progress.done} saved tracks; Spotify's pages stopped before the last one (an empty page, or an offset that did not move on), so removals were not checked`,
       );
     }
     const skipped = Object.entries(ctx.checkpoint.skipped ?? {}).filter(([, n]) => n > 0);
