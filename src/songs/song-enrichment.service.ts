@@ -159,7 +159,8 @@ export class SongEnrichmentService {
     let popularityMissing = false;
     if (chunk.mode === 'full') {
       const rejected = await repo.applySpotifyTracksIsolating(chunk.updates);
-      failed.push(...rejected);
+      const already = new Set(failed.map((f) => f.id));
+      failed.push(...rejected.filter((r) => !already.has(r.id))); // one failed item per song
       const rejectedIds = new Set(rejected.map((r) => r.id));
       done = chunk.updates.filter((u) => !u.failed && !rejectedIds.has(u.id)).length;
     } else {
