@@ -226,6 +226,38 @@ describe.each(['extended', 'development'] as const)('sync jobs against the dirty
     expect(newSong.spotifyLastSync).toEqual(expect.any(String));
   }, 120_000);
 
+  it('user_library: a saved track the database refuses is one failed item; the rest of its page is imported and its save is not taken for removed', async () => {
+    const library = sandbox.catalogue.slice(2330, 2340).map((track) => track.id);
+    const poisoned = library[4];
+    const spotifyUserId = `poisoned-library-${tier}`;
+    await sandbox.admin.setLibrary(spotifyUserId, library);
+    const userId = await createUser(t);
+    expect((await connect(t, userId, spotifyUserId)).status).toBeLessThan(400);
+    await withPg(t, async (pg) => {
+      await pg.query(`CREATE OR REPLACE FUNCTION test_poison_track() RETURNS trigger AS $$
+        BEGIN
+          IF NEW.spotify_track_id = '${poisoned}' THEN RAISE EXCEPTION USING ERRCODE = '23514', MESSAGE = 'poisoned track'; END IF;
+          RETURN NEW;
+        END $$ LANGUAGE plpgsql`);
+      await pg.query('CREATE TRIGGER test_poison_track BEFORE INSERT ON songs FOR EACH ROW EXECUTE FUNCTION test_poison_track()');
+    });
+    try {
+      const id = await startJob({ type: 'user_library', targetId: userId });
+      const job = await waitForJob(t, id, undefined, 60_000);
+      expect(job).toMatchObject({ status: 'completed', progress: { total: 10, done: 9, failed: 1 } });
+      expect(await failuresOf(id)).toEqual([{ itemId: poisoned, reason: expect.stringMatching(/database refused the saved track/) }]);
+      const saves = await query<{ spotify_track_id: string; song_id: string | null }>(
+        t.db.url,
+        'SELECT spotify_track_id, song_id FROM spotify_saved_tracks WHERE user_id = $1 AND removed_at IS NULL',
+        [userId],
+      );
+      expect(saves.map((r) => r.spotify_track_id).sort()).toEqual([...library].sort());
+      expect(saves.filter((r) => r.song_id === null).map((r) => r.spotify_track_id)).toEqual([poisoned]);
+    } finally {
+      await query(t.db.url, 'DROP TRIGGER IF EXISTS test_poison_track ON songs');
+    }
+  });
+
   it('a user_library whose connection lacks user-library-read fails at once, for good, without asking Spotify', async () => {
     const spotifyUserId = `no-scope-${tier}`;
     await sandbox.admin.setLibrary(spotifyUserId, [sandbox.catalogue[2500].id]);

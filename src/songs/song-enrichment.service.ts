@@ -8,6 +8,7 @@ import { AUDIO_FEATURES, AudioFeature, roundFeature, Song } from './song.entity'
 import type { FreshnessColumn, LinkedSong, SongRepository, SpotifySongUpdate } from './song.repository';
 
 export type { FreshnessColumn, LinkedSong } from './song.repository';
+export { isRowRefusal, refusalReason } from './song.repository';
 
 export interface SongFailure {
   id: string;

@@ -491,13 +491,13 @@ const CLEAR_SPOTIFY_DATA = `
   audio_features_synced = false`;
 
 /** SQLSTATE classes 22 (data exception) and 23 (integrity constraint): the row, not the database, is the problem. */
-function isRowRefusal(error: unknown): boolean {
+export function isRowRefusal(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && /^2[23]/.test(code);
 }
 
 /** A stable reason for a row the database refused; the driver's text (values, SQL) stays out. */
-function refusalReason(error: unknown): string {
+export function refusalReason(error: unknown): string {
   const code = (error as { code?: string }).code;
   if (code === '23514') return 'a value is out of the allowed range';
   if (code === '23505') return 'conflicts with another song (unique key)';

@@ -1,16 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { SpotifyTokenService } from '../../connections/spotify-token.service';
-import { SongEnrichmentService } from '../../songs/song-enrichment.service';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { isRowRefusal, PageAudioFeatures, refusalReason, SongEnrichmentService } from '../../songs/song-enrichment.service';
 import { SpotifyClient } from '../../spotify/spotify.client';
 import { SpotifyUnauthorizedError } from '../../spotify/spotify.errors';
-import type { SavedTracksSkipped, SpotifySavedTracksPage } from '../../spotify/spotify.types';
+import type { SavedTracksSkipped, SpotifySavedTrack, SpotifySavedTracksPage } from '../../spotify/spotify.types';
 import { SavedTrack } from '../records/saved-track.entity';
 import type { SavedTrackRepository } from '../records/saved-track.repository';
 import { SpotifySyncJob } from '../records/spotify-sync-job.entity';
 import type { SyncJobRepository } from '../records/sync-job.repository';
 import { PermanentJobError } from '../runner/job-errors';
-import type { HandlerOutcome, JobRunContext, SyncJobHandler } from '../runner/sync-job.context';
+import type { HandlerOutcome, ItemFailure, JobRunContext, SyncJobHandler } from '../runner/sync-job.context';
 
 export const LIBRARY_SCOPE = 'user-library-read';
 
@@ -84,22 +85,10 @@ export class UserLibraryHandler implements SyncJobHandler<'user_library'> {
       if (features.unavailable) ctx.checkpoint.note = `Audio features not stored: ${features.unavailable}`;
       // the page's songs, saves, failed items and checkpoint commit together
       await ctx.em.transactional(async (tx) => {
-        const songIds = await this.enrichment.upsertFromSpotify(tx, items.map((item) => item.track));
-        await this.enrichment.writePageTracks(tx, items.map((item) => ({ songId: songIds.get(item.track.id)!, track: item.track })));
-        await this.enrichment.writeAudioFeatures(
-          tx,
-          [...features.byTrack].map(([trackId, values]) => ({ id: songIds.get(trackId)!, features: values })),
-        );
-        const refused = [...features.refused].map(([trackId, reason]) => ({ id: songIds.get(trackId)!, reason: `Audio features: ${reason} (track ${trackId})` }));
-        await this.enrichment.recordSyncFailures(tx, refused);
-        await ctx.recordFailures(refused.map((f) => ({ itemId: f.id, reason: f.reason })), tx);
-        await saves(tx).recordSeen(
-          userId,
-          items.map((i) => ({ trackId: i.track.id, songId: songIds.get(i.track.id)!, addedAt: i.addedAt })),
-          runStart,
-        );
-        ctx.progress.done += items.length - refused.length;
-        ctx.progress.failed += refused.length;
+        const written = await this.writeItems(tx, userId, runStart, items, features);
+        ctx.progress.done += written.done;
+        ctx.progress.failed += written.failures.length;
+        await ctx.recordFailures(written.failures, tx);
         const skipped = { ...(ctx.checkpoint.skipped ?? {}) };
         for (const [reason, n] of Object.entries(page.skipped)) if (n) skipped[reason] = (skipped[reason] ?? 0) + n;
         ctx.checkpoint.skipped = skipped;
@@ -135,6 +124,64 @@ export class UserLibraryHandler implements SyncJobHandler<'user_library'> {
     if (ctx.progress.failed) notes.push(`${ctx.progress.failed} songs failed (see the job's failures)`);
     if (ctx.checkpoint.note) notes.push(ctx.checkpoint.note);
     return { kind: 'completed', resultMessage: notes.join('. ') };
+  }
+
+  /**
+   * A page's songs, track data, audio features and saves. Under a savepoint; if the database refuses
+   * a row (SQLSTATE 22/23), each item again under its own, so one poisoned item is a failed item
+   * (by track id) and never the reason the page, and so the import, fails. Its save is still
+   * recorded as seen (without a song), so it is never taken for a removal.
+   */
+  private async writeItems(
+    tx: EntityManager,
+    userId: string,
+    runStart: string,
+    items: SpotifySavedTrack[],
+    features: PageAudioFeatures,
+  ): Promise<{ done: number; failures: ItemFailure[] }> {
+    const write = (batch: SpotifySavedTrack[]) =>
+      tx.transactional(async (sp) => {
+        const songIds = await this.enrichment.upsertFromSpotify(sp, batch.map((item) => item.track));
+        await this.enrichment.writePageTracks(sp, batch.map((item) => ({ songId: songIds.get(item.track.id)!, track: item.track })));
+        await this.enrichment.writeAudioFeatures(
+          sp,
+          batch.filter((i) => features.byTrack.has(i.track.id)).map((i) => ({ id: songIds.get(i.track.id)!, features: features.byTrack.get(i.track.id)! })),
+        );
+        const refused = batch
+          .filter((i) => features.refused.has(i.track.id))
+          .map((i) => ({ id: songIds.get(i.track.id)!, reason: `Audio features: ${features.refused.get(i.track.id)} (track ${i.track.id})` }));
+        await this.enrichment.recordSyncFailures(sp, refused);
+        await (sp.getRepository(SavedTrack) as SavedTrackRepository).recordSeen(
+          userId,
+          batch.map((i) => ({ trackId: i.track.id, songId: songIds.get(i.track.id)!, addedAt: i.addedAt })),
+          runStart,
+        );
+        return refused.map((f) => ({ itemId: f.id, reason: f.reason }));
+      });
+    try {
+      const failures = await write(items);
+      return { done: items.length - failures.length, failures };
+    } catch (error) {
+      if (!isRowRefusal(error)) throw error;
+    }
+    const failures: ItemFailure[] = [];
+    let done = 0;
+    for (const item of items) {
+      try {
+        const refused = await write([item]);
+        failures.push(...refused);
+        done += 1 - refused.length;
+      } catch (error) {
+        if (!isRowRefusal(error)) throw error;
+        failures.push({ itemId: item.track.id, reason: `The database refused the saved track: ${refusalReason(error)}` });
+        await (tx.getRepository(SavedTrack) as SavedTrackRepository).recordSeen(
+          userId,
+          [{ trackId: item.track.id, songId: null, addedAt: item.addedAt }],
+          runStart,
+        );
+      }
+    }
+    return { done, failures };
   }
 
   /** The first page is what the last complete pass saw first. */
