@@ -39,6 +39,13 @@ export class SpotifyTokenService {
     return this.flights.run(`expiry:${userId}`, () => this.refresh(userId, (row) => !expiresSoon(row)));
   }
 
+  /** The scopes the user granted (as Spotify last reported them), so a job can check what it needs first. */
+  async grantedScopes(userId: string): Promise<string[]> {
+    const row = await this.store.findSummary(userId);
+    if (!row) throw new SpotifyNotConnectedError(userId);
+    return row.scope.split(/\s+/).filter(Boolean);
+  }
+
   /**
    * After Spotify answered 401 to `rejectedAccessToken`: one refresh, shared by every caller that saw
    * the same token rejected. If another caller already replaced it, that newer token is returned.

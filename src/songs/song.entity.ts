@@ -102,4 +102,15 @@ export class Song {
   /** Spotify no longer knows the linked id: not fetched again until relinked (additive). */
   @Property({ columnType: 'timestamp', nullable: true })
   spotifyTrackGoneAt?: Date | null;
+
+  /** Consecutive failed syncs of this song; cleared by a successful one (Migration20261130000800). */
+  @Property({ type: 'integer', default: 0 })
+  spotifySyncFailures: number & Opt = 0;
+
+  /** A failing song backs off: stale runs skip it until then. */
+  @Property({ columnType: 'timestamp', nullable: true })
+  spotifySyncNotBefore?: Date | null;
+
+  @Property({ type: 'text', nullable: true })
+  spotifySyncFailureReason?: string | null;
 }

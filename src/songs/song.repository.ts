@@ -6,6 +6,7 @@ import { AUDIO_FEATURES, AudioFeature } from './audio-features';
 import { SONG_RESPONSE_COLUMNS, SongRow, toSongResponse } from './song-response.mapper';
 import { Song } from './song.entity';
 import { ISRC } from './songs.dto';
+import { syncNotBefore } from './sync-backoff';
 import type { ListSongsQuery, SongResponse, SongSort } from './songs.dto';
 
 /** Column values for a song row, snake_case, as written by create/bulk upsert. */
@@ -256,18 +257,86 @@ export class SongRepository extends SqlRepository<Song> {
           audio_features_synced = CASE WHEN v.features THEN ${FEATURES_FROM_SPOTIFY} ELSE s.audio_features_synced END,
           spotify_last_sync = ${NOW_UTC},
           spotify_track_gone_at = NULL,
+          ${CLEAR_FAILURES('v.keep_failures')},
           updated_at = ${NOW_UTC}
          FROM jsonb_to_recordset(?::jsonb) AS v(id uuid, popularity int, preview_url text, external_url text,
-              isrc varchar, features boolean, ${FEATURE_COLUMNS})
+              isrc varchar, features boolean, keep_failures boolean, ${FEATURE_COLUMNS})
         WHERE s.id = v.id`,
-      [JSON.stringify(updates.map((u) => ({ ...u.features, id: u.id, popularity: u.popularity, preview_url: u.previewUrl, external_url: u.externalUrl, isrc: u.isrc, features: !!u.features })))],
+      [
+        JSON.stringify(
+          updates.map((u) => ({
+            ...u.features,
+            id: u.id,
+            popularity: u.popularity,
+            preview_url: u.previewUrl,
+            external_url: u.externalUrl,
+            isrc: u.isrc,
+            features: !!u.features,
+            keep_failures: !!u.failed,
+          })),
+        ),
+      ],
+    );
+  }
+
+  /**
+   * applySpotifyTracks, with every row the database refuses (SQLSTATE class 22/23) set apart: the
+   * batch runs under a savepoint, and if it is refused, each row under its own. Returns the refused
+   * songs with a stable reason; the others are written. Call it inside a transaction.
+   */
+  async applySpotifyTracksIsolating(updates: SpotifySongUpdate[]): Promise<{ id: string; reason: string }[]> {
+    const em = this.getEntityManager();
+    const attempt = (rows: SpotifySongUpdate[]) =>
+      em.transactional((savepoint) => (savepoint.getRepository(Song) as SongRepository).applySpotifyTracks(rows));
+    try {
+      await attempt(updates);
+      return [];
+    } catch (error) {
+      if (!isRowRefusal(error)) throw error;
+    }
+    const refused: { id: string; reason: string }[] = [];
+    for (const update of updates) {
+      try {
+        await attempt([update]);
+      } catch (error) {
+        if (!isRowRefusal(error)) throw error;
+        refused.push({ id: update.id, reason: `The database refused the song's Spotify data: ${refusalReason(error)}` });
+      }
+    }
+    return refused;
+  }
+
+  /**
+   * Songs whose sync failed: the consecutive-failure count goes up and stale runs skip the song
+   * until its back-off (sync-backoff.ts) has passed. The reason is kept on the song.
+   */
+  async recordSyncFailures(failures: { id: string; reason: string }[], now = new Date()): Promise<void> {
+    if (!failures.length) return;
+    const rows = await this.execute<{ id: string; spotify_sync_failures: number }[]>(
+      'SELECT id, spotify_sync_failures FROM songs WHERE id = ANY(?::uuid[]) FOR UPDATE',
+      [pgArray(failures.map((f) => f.id))],
+    );
+    const countById = new Map(rows.map((row) => [row.id, row.spotify_sync_failures]));
+    const values = failures
+      .filter((f) => countById.has(f.id))
+      .map((f) => {
+        const count = countById.get(f.id)! + 1;
+        return { id: f.id, failures: count, not_before: syncNotBefore(count, now).toISOString(), reason: f.reason.slice(0, 1000) };
+      });
+    if (!values.length) return;
+    await this.execute(
+      `UPDATE songs s SET spotify_sync_failures = v.failures, spotify_sync_not_before = v.not_before,
+              spotify_sync_failure_reason = v.reason
+         FROM jsonb_to_recordset(?::jsonb) AS v(id uuid, failures int, not_before timestamp, reason text)
+        WHERE s.id = v.id`,
+      [JSON.stringify(values)],
     );
   }
 
   async applyPopularity(updates: { id: string; popularity: number }[]): Promise<void> {
     if (!updates.length) return;
     await this.execute(
-      `UPDATE songs s SET spotify_popularity = v.popularity, last_popularity_update = ${NOW_UTC}, updated_at = ${NOW_UTC}
+      `UPDATE songs s SET spotify_popularity = v.popularity, last_popularity_update = ${NOW_UTC}, ${CLEAR_FAILURES('false')}, updated_at = ${NOW_UTC}
          FROM jsonb_to_recordset(?::jsonb) AS v(id uuid, popularity int)
         WHERE s.id = v.id`,
       [JSON.stringify(updates)],
@@ -388,13 +457,22 @@ export interface SpotifySongUpdate {
   isrc: string | null;
   /** rounded audio features, when Spotify gave them */
   features: Record<AudioFeature, number> | null;
+  /** part of the song's sync failed (e.g. its audio features were refused): its back-off is kept */
+  failed?: boolean;
 }
 
 /** The column that says how fresh a song's Spotify data is. */
 export type FreshnessColumn = 'spotify_last_sync' | 'last_popularity_update';
 
 const staleWhere = (column: FreshnessColumn) =>
-  `spotify_track_id IS NOT NULL AND spotify_track_gone_at IS NULL AND (${column} IS NULL OR ${column} < ?::timestamp)`;
+  `spotify_track_id IS NOT NULL AND spotify_track_gone_at IS NULL AND (${column} IS NULL OR ${column} < ?::timestamp)
+   AND (spotify_sync_not_before IS NULL OR spotify_sync_not_before <= ${NOW_UTC})`;
+
+/** A successful sync clears the song's back-off, unless `keep` (its sync also failed in part). */
+const CLEAR_FAILURES = (keep: string) => `
+  spotify_sync_failures = CASE WHEN ${keep} THEN s.spotify_sync_failures ELSE 0 END,
+  spotify_sync_not_before = CASE WHEN ${keep} THEN s.spotify_sync_not_before ELSE NULL END,
+  spotify_sync_failure_reason = CASE WHEN ${keep} THEN s.spotify_sync_failure_reason ELSE NULL END`;
 
 const clip = (text: string, max = 500) => (text.length > max ? text.slice(0, max) : text);
 
@@ -409,17 +487,18 @@ const FEATURES_FROM_CALLER = false;
 const CLEAR_SPOTIFY_DATA = `
   spotify_popularity = NULL, spotify_preview_url = NULL, spotify_external_url = NULL,
   spotify_last_sync = NULL, last_popularity_update = NULL, spotify_track_gone_at = NULL,
+  spotify_sync_failures = 0, spotify_sync_not_before = NULL, spotify_sync_failure_reason = NULL,
   ${AUDIO_FEATURES.map((f) => `${f} = CASE WHEN audio_features_synced THEN NULL ELSE ${f} END`).join(', ')},
   audio_features_synced = false`;
 
 /** SQLSTATE classes 22 (data exception) and 23 (integrity constraint): the row, not the database, is the problem. */
-function isRowRefusal(error: unknown): boolean {
+export function isRowRefusal(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && /^2[23]/.test(code);
 }
 
 /** A stable reason for a row the database refused; the driver's text (values, SQL) stays out. */
-function refusalReason(error: unknown): string {
+export function refusalReason(error: unknown): string {
   const code = (error as { code?: string }).code;
   if (code === '23514') return 'a value is out of the allowed range';
   if (code === '23505') return 'conflicts with another song (unique key)';

@@ -14,9 +14,21 @@ export interface JobParametersByType {
 
 /** Every job type's checkpoint: carried across restarts, written together with the progress. */
 export interface JobCheckpointByType {
-  track_sync: { position?: number; cutoff?: string; requestsUsed?: number };
+  track_sync: { position?: number; settled?: string[]; cutoff?: string; requestsUsed?: number };
   popularity_update: { cutoff?: string; requestsUsed?: number };
-  user_library: { runStart?: string; offset?: number; note?: string };
+  user_library: {
+    /** when this pass started: saves not seen since then left the library (only after a complete pass) */
+    runStart?: string;
+    /** Spotify's offset of the next page: offset + items on Spotify's page, usable or not */
+    offset?: number;
+    note?: string;
+    /** items without a usable track, by reason, over the pass */
+    skipped?: Record<string, number>;
+    /** the first page as Spotify sent it (hash of total, items and their added_at): "unchanged" compares it */
+    firstPage?: string;
+    /** every page up to `next: null` was fetched */
+    passComplete?: boolean;
+  };
 }
 
 /** Any job type's parameters, as stored. */

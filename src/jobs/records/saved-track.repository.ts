@@ -3,7 +3,8 @@ import type { SavedTrack } from './saved-track.entity';
 
 export interface SavedTrackWrite {
   trackId: string;
-  songId: string;
+  /** null when the song could not be written: the save is still seen, so it is never taken for removed */
+  songId: string | null;
   addedAt: Date;
 }
 
@@ -27,7 +28,7 @@ export class SavedTrackRepository extends SqlRepository<SavedTrack> {
        SELECT ?::uuid, v.track_id, v.song_id, v.added_at, ?::timestamp, NULL
          FROM jsonb_to_recordset(?::jsonb) AS v(track_id varchar, song_id uuid, added_at timestamp)
        ON CONFLICT (user_id, spotify_track_id) DO UPDATE
-         SET song_id = EXCLUDED.song_id, added_at = EXCLUDED.added_at, last_seen_at = EXCLUDED.last_seen_at, removed_at = NULL`,
+         SET song_id = COALESCE(EXCLUDED.song_id, spotify_saved_tracks.song_id), added_at = EXCLUDED.added_at, last_seen_at = EXCLUDED.last_seen_at, removed_at = NULL`,
       [userId, seenAt, JSON.stringify(saves.map((s) => ({ track_id: s.trackId, song_id: s.songId, added_at: s.addedAt.toISOString() })))],
     );
   }

@@ -84,6 +84,16 @@ export class SyncJobRepository extends SqlRepository<SpotifySyncJob> {
     return keysetPage(rows, { ...query }, (row) => this.toEntity(row));
   }
 
+  /** The checkpoint of the newest completed job of this type and target (e.g. the last library pass). */
+  async lastCompletedCheckpoint(type: JobType, targetId: string): Promise<Record<string, unknown> | null> {
+    const rows = await this.execute<{ checkpoint: Record<string, unknown> | null }[]>(
+      `SELECT checkpoint FROM spotify_sync_jobs WHERE job_type = ? AND target_id = ? AND status = 'completed'
+        ORDER BY completed_at DESC NULLS LAST, created_at DESC LIMIT 1`,
+      [type, targetId],
+    );
+    return rows[0]?.checkpoint ?? null;
+  }
+
   /** Rows that must have a Bull job: pending or running, oldest first. */
   activeForQueue(limit = 500): Promise<{ id: string; run_after: Date | string | null }[]> {
     return this.execute(`SELECT id, run_after FROM spotify_sync_jobs WHERE status IN ('pending', 'running') ORDER BY created_at LIMIT ?`, [limit]);

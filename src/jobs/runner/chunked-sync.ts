@@ -2,7 +2,8 @@ import type { FreshnessColumn, LinkedSong, SongEnrichmentService } from '../../s
 import { JobParametersError, staleAfterMs } from '../parameters/job-parameters';
 import type { CapabilitiesReport } from '../../spotify/spotify.types';
 import { AUDIO_FEATURES_BATCH_SIZE, TRACKS_BATCH_SIZE } from '../../spotify/spotify.types';
-import type { HandlerOutcome, JobRunContext } from './sync-job.context';
+import { JobAccountingError } from './job-errors';
+import type { HandlerOutcome, ItemFailure, JobRunContext } from './sync-job.context';
 
 export const NO_POPULARITY = 'Spotify gives no popularity to this app (development access tier); nothing to update';
 
@@ -28,18 +29,33 @@ export function fitToBudget(wanted: number, remaining: number, cost: (n: number)
 
 type ChunkedJob = 'track_sync' | 'popularity_update';
 
+/** The next songs of a run, the ones it already knows are failed items, and how to move past them. */
+export interface SyncChunk {
+  songs: LinkedSong[];
+  /** songs of this chunk that fail without asking Spotify (gone from the database, not linked) */
+  failures: ItemFailure[];
+  /**
+   * Moves the checkpoint past the songs settled now (called inside the chunk's transaction, so it
+   * is saved only if the chunk's writes commit). `settled` = song ids done or failed in this chunk.
+   */
+  commit(settled: string[]): void;
+}
+
 export interface ChunkedSyncOptions {
   mode: 'full' | 'popularity';
   chunkSize: number;
-  /** the next songs to process, stalest first; processed songs must drop out of it */
-  nextChunk(limit: number): Promise<LinkedSong[]>;
+  /** the next songs to process, stalest first (settled songs must drop out of it); null when none are left */
+  nextChunk(limit: number): Promise<SyncChunk | null>;
   report(): Promise<CapabilitiesReport>;
 }
 
 /**
- * Streams through songs a chunk at a time (never the whole table), saving progress and the
- * checkpoint after each chunk, honouring `parameters.maxRequests`, and stopping at a chunk
- * boundary when the worker shuts down.
+ * Streams through songs a chunk at a time (never the whole table). A chunk's song writes, its
+ * failed items, its progress and its checkpoint commit in one transaction, so the checkpoint moves
+ * only past songs that are written or recorded as failed: a chunk whose write fails is redone, never
+ * skipped. Under a long rate-limit pause the songs settled before it commit first, then the pause is
+ * thrown (the job is delayed and asks for the rest later). Honours `parameters.maxRequests`, and stops
+ * at a chunk boundary when the worker shuts down.
  */
 export async function runChunkedSync(
   ctx: JobRunContext<ChunkedJob>,
@@ -48,6 +64,7 @@ export async function runChunkedSync(
 ): Promise<HandlerOutcome> {
   const maxRequests = ctx.parameters.maxRequests;
   const notes = new Set<string>();
+  let featuresIncomplete = 0;
   for (;;) {
     if (ctx.stopping()) return { kind: 'interrupted' };
     let limit = options.chunkSize;
@@ -61,24 +78,36 @@ export async function runChunkedSync(
       }
       ctx.checkpoint.requestsUsed = used + requestCost(limit, report, options.mode === 'full');
     }
-    const songs = await options.nextChunk(limit);
-    if (!songs.length) break;
-    const fetched = await enrichment.fetchTracks(songs, options.mode);
-    // the chunk's writes and its checkpoint commit together: a crash redoes the chunk or none of it
-    const result = await ctx.em.transactional(async (tx) => {
+    const chunk = await options.nextChunk(limit);
+    if (!chunk) break;
+    const fetched = await enrichment.fetchTracks(chunk.songs, options.mode);
+    if (options.mode === 'popularity' && fetched.updates.length && fetched.updates.every((u) => u.popularity === null)) {
+      return { kind: 'completed', resultMessage: NO_POPULARITY };
+    }
+    const pending = new Set((fetched.interrupted?.pending ?? []).map((s) => s.id));
+    await ctx.em.transactional(async (tx) => {
       const written = await enrichment.writeTracks(tx, fetched);
-      const failures = written.gone.map((s) => ({ itemId: s.id, reason: `Spotify does not know track ${s.spotifyTrackId}` }));
+      const failures: ItemFailure[] = [
+        ...chunk.failures,
+        ...written.gone.map((s) => ({ itemId: s.id, reason: `Spotify does not know track ${s.spotifyTrackId}` })),
+        ...written.failed.map((f) => ({ itemId: f.id, reason: f.reason })),
+      ];
+      const settled = chunk.songs.filter((s) => !pending.has(s.id)).length;
+      if (written.done + failures.length - chunk.failures.length !== settled) {
+        throw new JobAccountingError(`A chunk settled ${written.done + failures.length - chunk.failures.length} of its ${settled} songs; it will be redone`);
+      }
       await ctx.recordFailures(failures, tx);
       ctx.progress.done += written.done;
       ctx.progress.failed += failures.length;
+      chunk.commit([...chunk.failures.map((f) => f.itemId), ...chunk.songs.filter((s) => !pending.has(s.id)).map((s) => s.id)]);
       await ctx.save(tx);
-      return written;
+      if (written.audioFeaturesUnavailable) notes.add(`Audio features not stored: ${written.audioFeaturesUnavailable}`);
+      featuresIncomplete += written.featuresIncomplete;
     });
-    if (result.audioFeaturesUnavailable) notes.add(`Audio features not stored: ${result.audioFeaturesUnavailable}`);
-    if (options.mode === 'popularity' && result.popularityMissing) {
-      return { kind: 'completed', resultMessage: NO_POPULARITY };
-    }
+    // what was settled before the pause is committed; the job is delayed and asks for the rest later
+    if (fetched.interrupted) throw fetched.interrupted.error;
   }
+  if (featuresIncomplete) notes.add(`${featuresIncomplete} songs' audio features came back incomplete and were not stored`);
   return { kind: 'completed', resultMessage: notes.size ? [...notes].join('; ') : undefined };
 }
 
@@ -114,6 +143,10 @@ export async function runStaleSync(
     mode: options.mode,
     chunkSize: options.chunkSize,
     report: options.report,
-    nextChunk: (limit) => enrichment.nextStale(ctx.em, options.column, cutoff, limit),
+    nextChunk: async (limit) => {
+      const songs = await enrichment.nextStale(ctx.em, options.column, cutoff, limit);
+      // a settled song drops out of the stale set (fresh time, gone flag or back-off), so no position to keep
+      return songs.length ? { songs, failures: [], commit: () => undefined } : null;
+    },
   });
 }

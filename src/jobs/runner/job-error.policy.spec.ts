@@ -3,6 +3,7 @@ import { SpotifyNotConnectedError, SpotifyReauthRequiredError } from '../../conn
 import { SpotifyForbiddenError, SpotifyRateLimitedError, SpotifyTransientError } from '../../spotify/spotify.errors';
 import { JobParametersError } from '../parameters/job-parameters';
 import type { JobLease } from '../records/sync-job.repository';
+import { JobAccountingError, PermanentJobError } from './job-errors';
 import { applyErrorPolicy, ErrorTransitions, INTERNAL_REASON, logDetail, publicReason } from './job-error.policy';
 
 /** Records the transitions asked for; `current` false plays a worker whose lease was taken. */
@@ -42,11 +43,26 @@ describe('applyErrorPolicy', () => {
     ['a user who never connected', new SpotifyNotConnectedError('u1')],
     ['a revoked grant', new SpotifyReauthRequiredError('u1', 'invalid_grant')],
     ['parameters the runner cannot use', new JobParametersError([{ field: 'parameters.staleAfter', reasons: ['bad'] }])],
+    ['a grant without the scope the job needs', new PermanentJobError("The user's Spotify connection does not grant user-library-read")],
   ])('fails at once, without retrying, on %s', async (_, error) => {
     const jobs = new FakeJobs();
     expect(await applyErrorPolicy(jobs, lease, error, { made: 0, max: 5 }, now)).toBe('failed');
     expect(jobs.calls.map((c) => c.transition)).toEqual(['fail']);
     expect(jobs.calls[0].args[1]).toBe(error.message);
+  });
+
+  it('retries a run that left songs unaccounted for (never completed), saying why', async () => {
+    const jobs = new FakeJobs();
+    const error = new JobAccountingError('Only 4 of the 6 named songs were synced or recorded as failed');
+    expect(await applyErrorPolicy(jobs, lease, error, { made: 0, max: 5 }, now)).toBe('retried');
+    expect(jobs.calls).toEqual([{ transition: 'backOff', args: [lease, `Attempt 1 of 5 failed, retrying: ${error.message}`] }]);
+  });
+
+  it('says a capped Retry-After in the message of the delayed job', async () => {
+    const jobs = new FakeJobs();
+    const error = new SpotifyRateLimitedError(3_600_000, false, undefined, true, 31_536_000_000);
+    expect(await applyErrorPolicy(jobs, lease, error, { made: 0, max: 5 }, now)).toBe('delayed');
+    expect(jobs.calls[0].args[2]).toMatch(/Spotify asked for 31536000 s; capped by SPOTIFY_MAX_RETRY_AFTER_S/);
   });
 
   it('backs off on a transient error while attempts remain, counting the attempt', async () => {

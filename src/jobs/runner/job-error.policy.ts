@@ -4,6 +4,7 @@ import { SpotifyError, SpotifyRateLimitedError } from '../../spotify/spotify.err
 import { TokenDecryptionError } from '../../crypto/token-cipher.service';
 import { JobParametersError } from '../parameters/job-parameters';
 import type { JobLease } from '../records/sync-job.repository';
+import { JobAccountingError, PermanentJobError } from './job-errors';
 
 /** The transitions the policy may pick (SyncJobRepository's, fenced by the lease). */
 export interface ErrorTransitions {
@@ -61,6 +62,7 @@ export function isPermanent(error: unknown): boolean {
     error instanceof JobParametersError ||
     error instanceof SpotifyNotConnectedError ||
     error instanceof SpotifyReauthRequiredError ||
+    error instanceof PermanentJobError ||
     // a stored token that does not decrypt (another row's, or a lost key) never will on a retry
     error instanceof TokenDecryptionError
   ) {
@@ -82,7 +84,9 @@ export function publicReason(error: unknown): string {
     error instanceof SpotifyNotConnectedError ||
     error instanceof SpotifyReauthRequiredError ||
     error instanceof JobParametersError ||
-    error instanceof TokenDecryptionError
+    error instanceof TokenDecryptionError ||
+    error instanceof PermanentJobError ||
+    error instanceof JobAccountingError
   ) {
     return clip(error.message);
   }

@@ -58,13 +58,14 @@ export class SyncJobRunner {
     const lease: JobLease = { id: job.id, attempt: job.attempt };
     const log = { jobId, type: job.jobType, attempt: job.attempt };
     this.logger.log(log, 'Sync job started');
-    let ctx: JobRunContext | undefined;
+    let ctx: JobRunContext;
     let outcome: HandlerOutcome;
     try {
       ctx = this.context(em, job, lease);
       outcome = await (this.handlers[job.jobType as JobType] as SyncJobHandler).run(ctx);
     } catch (error) {
-      if (!(error instanceof JobLeaseLostError)) await ctx?.save().catch(() => undefined);
+      // Nothing is saved here: the checkpoint in the row is the last one a chunk committed, so a
+      // retry redoes the failed chunk instead of skipping it.
       return this.handleError(em, job, lease, error, attempt);
     }
     try {
