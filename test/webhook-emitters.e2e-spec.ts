@@ -28,7 +28,7 @@ describe('webhook events from the service itself', () => {
       .post('/v1/webhooks')
       .send({
         url: receiver.url(),
-        events: ['sync_job.completed', 'sync_job.failed', 'spotify_connection.connected', 'spotify_connection.needs_reauth'],
+        events: ['sync_job.completed', 'sync_job.failed', 'spotify_connection.connected', 'spotify_connection.needs_reauth', 'song.spotify_gone'],
       })
       .expect(201);
     webhook = new Webhook(body.secret);
@@ -82,5 +82,18 @@ describe('webhook events from the service itself', () => {
     const events = await eventOf('spotify_connection.needs_reauth', (data) => data.userId === userId);
     expect(events).toHaveLength(1);
     expect(events[0].data).toMatchObject({ userId, status: 'needs_reauth', tokenExpiresAt: null });
+  });
+
+  it('announces a song whose Spotify id Spotify no longer knows, once, however often it is synced', async () => {
+    const goneId = `0${'A'.repeat(21)}`; // Spotify's shape, not in the sandbox's catalogue
+    const { body: song } = await t.api().post('/v1/songs').send({ title: 'Vanished', artist: 'Nobody', spotifyTrackId: goneId }).expect(201);
+    for (let run = 0; run < 2; run++) {
+      const { body: created } = await t.api().post('/v1/sync-jobs').send({ type: 'track_sync', parameters: { songIds: [song.id] } }).expect(202);
+      await waitForJob(t, created.id);
+    }
+    const events = await eventOf('song.spotify_gone', (data) => data.id === song.id);
+    const { body: shown } = await t.api().get(`/v1/songs/${song.id}`).expect(200);
+    expect(events).toHaveLength(1);
+    expect(events[0].data).toEqual(shown);
   });
 });

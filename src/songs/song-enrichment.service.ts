@@ -1,11 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { SpotifyClient } from '../spotify/spotify.client';
 import type { SpotifyRateLimitedError } from '../spotify/spotify.errors';
 import { isComplete } from '../spotify/spotify.mappers';
 import type { AudioFeaturesOutcome, SpotifyAudioFeatures, SpotifyTrack } from '../spotify/spotify.types';
 import { AUDIO_FEATURES, AudioFeature, roundFeature, Song } from './song.entity';
 import type { FreshnessColumn, LinkedSong, SongRepository, SpotifySongUpdate } from './song.repository';
+import { WebhookEvents } from '../webhooks/webhook-events.service';
 
 export type { FreshnessColumn, LinkedSong } from './song.repository';
 export { isRowRefusal, refusalReason } from './song.repository';
@@ -68,7 +69,10 @@ const songs = (em: EntityManager) => em.getRepository(Song) as SongRepository;
  */
 @Injectable()
 export class SongEnrichmentService {
-  constructor(private readonly spotify: SpotifyClient) {}
+  constructor(
+    private readonly spotify: SpotifyClient,
+    @Optional() private readonly events?: WebhookEvents,
+  ) {}
 
   /** Which of the named songs exist, with their link (null when unlinked). */
   findLinks(em: EntityManager, songIds: string[]): Promise<Map<string, string | null>> {
@@ -174,7 +178,8 @@ export class SongEnrichmentService {
       );
       done = withPopularity.length;
     }
-    await repo.markGone(chunk.gone.map((s) => s.id));
+    // announced in the chunk's transaction: the event exists exactly when the flag does
+    for (const song of await repo.markGone(chunk.gone.map((s) => s.id))) await this.events?.record(em, 'song.spotify_gone', song);
     await repo.recordSyncFailures(failed);
     return { done, gone: chunk.gone, failed, popularityMissing, audioFeaturesUnavailable: chunk.audioFeaturesUnavailable, featuresIncomplete: chunk.featuresIncomplete };
   }

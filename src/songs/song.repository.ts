@@ -354,9 +354,16 @@ export class SongRepository extends SqlRepository<Song> {
   }
 
   /** Spotify no longer knows these songs' tracks: not fetched again until relinked. */
-  async markGone(songIds: string[]): Promise<void> {
-    if (!songIds.length) return;
-    await this.execute(`UPDATE songs SET spotify_track_gone_at = ${NOW_UTC} WHERE id = ANY(?::uuid[])`, [pgArray(songIds)]);
+  /** Flags songs whose Spotify id Spotify no longer knows; returns those newly flagged, as the API shows them. */
+  async markGone(songIds: string[]): Promise<SongResponse[]> {
+    if (!songIds.length) return [];
+    const rows = await this.execute<SongRow[]>(
+      `UPDATE songs SET spotify_track_gone_at = ${NOW_UTC}
+        WHERE id = ANY(?::uuid[]) AND spotify_track_gone_at IS NULL
+        RETURNING ${SONG_RESPONSE_COLUMNS.join(', ')}`,
+      [pgArray(songIds)],
+    );
+    return rows.map(toSongResponse);
   }
 
   /** Links a song to a track, clearing what the previous link brought. Throws on a taken track (unique key). */
