@@ -144,23 +144,6 @@ export interface paths {
         patch: operations["updateSong"];
         trace?: never;
     };
-    "/v1/users/{id}/spotify/authorize": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Start connecting the user’s Spotify account: get the URL to send their browser to */
-        post: operations["authorizeSpotify"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/v1/users/{id}/spotify": {
         parameters: {
             query?: never;
@@ -179,6 +162,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/users/{id}/spotify/authorize": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start connecting the user’s Spotify account: get the URL to send their browser to */
+        post: operations["authorizeSpotify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/spotify/callback": {
         parameters: {
             query?: never;
@@ -188,7 +188,7 @@ export interface paths {
         };
         /**
          * OAuth callback (opened by the browser coming back from Spotify; public)
-         * @description Verifies the single-use state, exchanges the code (PKCE), reads the Spotify profile and stores the connection. Redirects to SPOTIFY_CONNECT_RETURN_URL with status=connected or status=error&reason=… when it is set.
+         * @description Verifies the single-use state, exchanges the code (PKCE), reads the Spotify profile and stores the connection. Redirects to SPOTIFY_CONNECT_RETURN_URL when it is set, with status (connected or error), userId, attempt (the attemptId of the authorize call), signature = base64url(HMAC-SHA256(SPOTIFY_CONNECT_RETURN_SECRET, status.userId.attempt)) and, for errors, reason.
          */
         get: operations["handleSpotifyCallback"];
         put?: never;
@@ -348,6 +348,76 @@ export interface paths {
         put?: never;
         /** Queue a track_sync of this song (deduplicated like any job) */
         post: operations["syncSong"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List webhook subscriptions, newest first */
+        get: operations["listWebhooks"];
+        put?: never;
+        /** Subscribe a URL to events; the signing secret is shown only here */
+        post: operations["createWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a webhook subscription (never its secret) */
+        get: operations["getWebhook"];
+        put?: never;
+        post?: never;
+        /** Delete a subscription; its pending deliveries are dropped */
+        delete: operations["deleteWebhook"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The delivery log: each delivery, its attempts and what is next */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a delivered or failed delivery again, now */
+        post: operations["redeliverWebhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -562,18 +632,6 @@ export interface components {
             /** @example Queen */
             artist?: string;
         };
-        AuthorizeResponse: {
-            /**
-             * @description Send the user here; Spotify redirects back to /auth/spotify/callback
-             * @example https://accounts.spotify.com/authorize?client_id=…&response_type=code&redirect_uri=…&scope=user-library-read&state=…&code_challenge=…&code_challenge_method=S256
-             */
-            authorizeUrl: string;
-            /**
-             * @description The URL (its state) cannot be used after this time
-             * @example 2026-11-27T20:10:00.000Z
-             */
-            expiresAt: string;
-        };
         SpotifyConnectionResponse: {
             /** @description True while a connection exists, whatever its status */
             connected: boolean;
@@ -602,6 +660,24 @@ export interface components {
              */
             reauthorizeBy?: string;
         };
+        AuthorizeResponse: {
+            /**
+             * @description Send the user here; Spotify redirects back to /auth/spotify/callback
+             * @example https://accounts.spotify.com/authorize?client_id=…&response_type=code&redirect_uri=…&scope=user-library-read&state=…&code_challenge=…&code_challenge_method=S256
+             */
+            authorizeUrl: string;
+            /**
+             * Format: uuid
+             * @description Keep it in the user’s session: with SPOTIFY_CONNECT_RETURN_URL the browser comes back with attempt=<this id> (signed); a return whose attempt or userId is not the logged-in user’s own must be refused and disconnected
+             * @example 0b8e6f4c-1c5e-4a57-9a4e-6f1d2b3c4d5e
+             */
+            attemptId: string;
+            /**
+             * @description The URL (its state) cannot be used after this time
+             * @example 2026-11-27T20:10:00.000Z
+             */
+            expiresAt: string;
+        };
         ConnectedResponse: {
             /** @enum {string} */
             status: "connected";
@@ -619,6 +695,30 @@ export interface components {
             /** @description 30-second preview URLs (often null even where available); null until it is known (auto tier) */
             previewUrls: boolean | null;
         };
+        CappedPauseResponse: {
+            /**
+             * @description Spotify asked for a longer wait than SPOTIFY_MAX_RETRY_AFTER_S
+             * @example retry_after_capped
+             * @enum {string}
+             */
+            reason: "retry_after_capped";
+            /**
+             * Format: date-time
+             * @description when Spotify work resumes
+             * @example 2026-11-30T13:00:00.000Z
+             */
+            until: string;
+            /**
+             * @description Spotify's Retry-After, in seconds
+             * @example 31536000
+             */
+            requestedSeconds: number;
+            /**
+             * @description the pause actually kept (SPOTIFY_MAX_RETRY_AFTER_S)
+             * @example 3600
+             */
+            cappedSeconds: number;
+        };
         CapabilitiesResponse: {
             /**
              * @description development once batch track fetches are known to be forbidden; extended once batch fetches and popularity are known to work
@@ -633,6 +733,8 @@ export interface components {
              */
             learnedAt: string | null;
             available: components["schemas"]["CapabilityAvailabilityResponse"];
+            /** @description a running pause that was cut to SPOTIFY_MAX_RETRY_AFTER_S because Spotify asked for longer; null otherwise */
+            pause: components["schemas"]["CappedPauseResponse"] | null;
         };
         SyncJobParameters: {
             /**
@@ -767,6 +869,148 @@ export interface components {
              * @example 4u7EnebtmKWzUH433cf5Qv
              */
             spotifyTrackId: string;
+        };
+        CreateWebhookDto: {
+            /**
+             * @description https on a host in WEBHOOK_ALLOWED_HOSTS (plain http only where that list says http://host)
+             * @example https://hooks.example.com/spotify-sync
+             */
+            url: string;
+            /**
+             * @example [
+             *       "sync_job.completed",
+             *       "sync_job.failed"
+             *     ]
+             */
+            events: ("sync_job.completed" | "sync_job.failed" | "spotify_connection.connected" | "spotify_connection.needs_reauth" | "song.spotify_gone")[];
+            /** @example Billing: job outcomes */
+            description?: string;
+        };
+        CreatedWebhookResponse: {
+            /**
+             * Format: uuid
+             * @example 3f6c1a2b-8d4e-4f5a-9b6c-7d8e9f0a1b2c
+             */
+            id: string;
+            /** @example https://hooks.example.com/spotify-sync */
+            url: string;
+            /**
+             * @example [
+             *       "sync_job.completed",
+             *       "sync_job.failed"
+             *     ]
+             */
+            events: ("sync_job.completed" | "sync_job.failed" | "spotify_connection.connected" | "spotify_connection.needs_reauth" | "song.spotify_gone")[];
+            /** @example Billing: job outcomes */
+            description: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-30T05:00:00.000Z
+             */
+            createdAt: string;
+            /**
+             * @description The Standard Webhooks signing secret. Shown only in this answer: store it now.
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+             */
+            secret: string;
+        };
+        WebhookResponse: {
+            /**
+             * Format: uuid
+             * @example 3f6c1a2b-8d4e-4f5a-9b6c-7d8e9f0a1b2c
+             */
+            id: string;
+            /** @example https://hooks.example.com/spotify-sync */
+            url: string;
+            /**
+             * @example [
+             *       "sync_job.completed",
+             *       "sync_job.failed"
+             *     ]
+             */
+            events: ("sync_job.completed" | "sync_job.failed" | "spotify_connection.connected" | "spotify_connection.needs_reauth" | "song.spotify_gone")[];
+            /** @example Billing: job outcomes */
+            description: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-30T05:00:00.000Z
+             */
+            createdAt: string;
+        };
+        WebhookPage: {
+            items: components["schemas"]["WebhookResponse"][];
+            /** @example null */
+            nextCursor: string | null;
+        };
+        DeliveryAttemptResponse: {
+            /** @example 1 */
+            attempt: number;
+            /**
+             * Format: date-time
+             * @example 2026-11-30T05:00:00.120Z
+             */
+            attemptedAt: string;
+            /**
+             * @description null when no answer came
+             * @example 503
+             */
+            statusCode: number | null;
+            /** @example HTTP 503 */
+            error: string | null;
+            /**
+             * @description The first bytes of the answer
+             * @example upstream unavailable
+             */
+            responseExcerpt: string | null;
+            /** @example 42 */
+            durationMs: number;
+        };
+        DeliveryResponse: {
+            /**
+             * Format: uuid
+             * @description Also the webhook-id header of every attempt
+             * @example 5a7b9c1d-2e3f-4a5b-8c6d-7e8f9a0b1c2d
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @example 9c8b7a6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d
+             */
+            eventId: string;
+            /**
+             * @example sync_job.completed
+             * @enum {string}
+             */
+            eventType: "sync_job.completed" | "sync_job.failed" | "spotify_connection.connected" | "spotify_connection.needs_reauth" | "song.spotify_gone";
+            /**
+             * @description pending (retrying), delivered (a 2xx), failed (gave up)
+             * @example pending
+             * @enum {string}
+             */
+            status: "pending" | "delivered" | "failed";
+            /** @example 2 */
+            attempts: number;
+            /**
+             * Format: date-time
+             * @example 2026-11-30T05:05:05.120Z
+             */
+            nextAttemptAt: string | null;
+            /**
+             * Format: date-time
+             * @example null
+             */
+            deliveredAt: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-30T05:00:00.000Z
+             */
+            createdAt: string;
+            log: components["schemas"]["DeliveryAttemptResponse"][];
+        };
+        DeliveryPage: {
+            items: components["schemas"]["DeliveryResponse"][];
+            /** @example null */
+            nextCursor: string | null;
         };
         FieldErrorResponse: {
             /** @example title */
@@ -1863,123 +2107,6 @@ export interface operations {
             };
         };
     };
-    authorizeSpotify: {
-        parameters: {
-            query?: never;
-            header?: {
-                /**
-                 * @description Makes a retry safe (IETF httpapi Idempotency-Key): the same key with the same body within 24 h returns the first answer again with Idempotent-Replayed: true; another body is a 422; while the first request is in flight, a 409. Keys are scoped to the API key. 1 to 255 visible ASCII characters, e.g. a UUID.
-                 * @example 5f1c7a0e-2b8d-4e6f-9a3c-1d2e3f4a5b6c
-                 */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Open authorizeUrl in the user’s browser; it is valid once, for 10 minutes */
-            200: {
-                headers: {
-                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AuthorizeResponse"];
-                };
-            };
-            /** @description Invalid input: the message names each bad field, details lists them with their reasons */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "message": "title must be longer than or equal to 1 characters",
-                     *       "details": [
-                     *         {
-                     *           "field": "title",
-                     *           "reasons": [
-                     *             "title must be longer than or equal to 1 characters"
-                     *           ]
-                     *         }
-                     *       ]
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description No API key, or an unknown one: press Authorize and paste one of API_KEYS */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 401,
-                     *       "error": "Unauthorized",
-                     *       "message": "No API key, or an unknown one: press Authorize and paste one of API_KEYS"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description No such resource */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 404,
-                     *       "error": "Not Found",
-                     *       "message": "No such resource"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description A request with this Idempotency-Key is still in flight: retry later */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 409,
-                     *       "error": "Conflict",
-                     *       "message": "A request with this Idempotency-Key is still in flight: retry later"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description This Idempotency-Key was used with another request body */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 422,
-                     *       "error": "Unprocessable Entity",
-                     *       "message": "This Idempotency-Key was used with another request body"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-        };
-    };
     getSpotifyConnection: {
         parameters: {
             query?: never;
@@ -2127,6 +2254,123 @@ export interface operations {
                      *       "statusCode": 404,
                      *       "error": "Not Found",
                      *       "message": "No such resource"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    authorizeSpotify: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe (IETF httpapi Idempotency-Key): the same key with the same body within 24 h returns the first answer again with Idempotent-Replayed: true; another body is a 422; while the first request is in flight, a 409. Keys are scoped to the API key. 1 to 255 visible ASCII characters, e.g. a UUID.
+                 * @example 5f1c7a0e-2b8d-4e6f-9a3c-1d2e3f4a5b6c
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Open authorizeUrl in the user’s browser; it is valid once, for 10 minutes */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthorizeResponse"];
+                };
+            };
+            /** @description Invalid input: the message names each bad field, details lists them with their reasons */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": "title must be longer than or equal to 1 characters",
+                     *       "details": [
+                     *         {
+                     *           "field": "title",
+                     *           "reasons": [
+                     *             "title must be longer than or equal to 1 characters"
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No API key, or an unknown one: press Authorize and paste one of API_KEYS */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "No API key, or an unknown one: press Authorize and paste one of API_KEYS"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "Not Found",
+                     *       "message": "No such resource"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A request with this Idempotency-Key is still in flight: retry later */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "error": "Conflict",
+                     *       "message": "A request with this Idempotency-Key is still in flight: retry later"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request body */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 422,
+                     *       "error": "Unprocessable Entity",
+                     *       "message": "This Idempotency-Key was used with another request body"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
@@ -3312,6 +3556,537 @@ export interface operations {
                      *       "statusCode": 409,
                      *       "error": "Conflict",
                      *       "message": "The song is not linked to a Spotify track"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request body */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 422,
+                     *       "error": "Unprocessable Entity",
+                     *       "message": "This Idempotency-Key was used with another request body"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listWebhooks: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookPage"];
+                };
+            };
+            /** @description A bad limit or cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": "title must be longer than or equal to 1 characters",
+                     *       "details": [
+                     *         {
+                     *           "field": "title",
+                     *           "reasons": [
+                     *             "title must be longer than or equal to 1 characters"
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No API key, or an unknown one: press Authorize and paste one of API_KEYS */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "No API key, or an unknown one: press Authorize and paste one of API_KEYS"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    createWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe (IETF httpapi Idempotency-Key): the same key with the same body within 24 h returns the first answer again with Idempotent-Replayed: true; another body is a 422; while the first request is in flight, a 409. Keys are scoped to the API key. 1 to 255 visible ASCII characters, e.g. a UUID.
+                 * @example 5f1c7a0e-2b8d-4e6f-9a3c-1d2e3f4a5b6c
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateWebhookDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedWebhookResponse"];
+                };
+            };
+            /** @description A field is invalid: an unknown event, or a URL whose host is not in WEBHOOK_ALLOWED_HOSTS */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": "title must be longer than or equal to 1 characters",
+                     *       "details": [
+                     *         {
+                     *           "field": "title",
+                     *           "reasons": [
+                     *             "title must be longer than or equal to 1 characters"
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No API key, or an unknown one: press Authorize and paste one of API_KEYS */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "No API key, or an unknown one: press Authorize and paste one of API_KEYS"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A request with this Idempotency-Key is still in flight: retry later */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "error": "Conflict",
+                     *       "message": "A request with this Idempotency-Key is still in flight: retry later"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body is larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "Payload Too Large",
+                     *       "message": "Request body is larger than 1 MB"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description This Idempotency-Key was used with another request body */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 422,
+                     *       "error": "Unprocessable Entity",
+                     *       "message": "This Idempotency-Key was used with another request body"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookResponse"];
+                };
+            };
+            /** @description Invalid input: the message names each bad field, details lists them with their reasons */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": "title must be longer than or equal to 1 characters",
+                     *       "details": [
+                     *         {
+                     *           "field": "title",
+                     *           "reasons": [
+                     *             "title must be longer than or equal to 1 characters"
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No API key, or an unknown one: press Authorize and paste one of API_KEYS */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "No API key, or an unknown one: press Authorize and paste one of API_KEYS"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such subscription */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "Not Found",
+                     *       "message": "No such subscription"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: the message names each bad field, details lists them with their reasons */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": "title must be longer than or equal to 1 characters",
+                     *       "details": [
+                     *         {
+                     *           "field": "title",
+                     *           "reasons": [
+                     *             "title must be longer than or equal to 1 characters"
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No API key, or an unknown one: press Authorize and paste one of API_KEYS */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "No API key, or an unknown one: press Authorize and paste one of API_KEYS"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such subscription */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "Not Found",
+                     *       "message": "No such subscription"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                status?: "pending" | "delivered" | "failed";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryPage"];
+                };
+            };
+            /** @description Invalid input: the message names each bad field, details lists them with their reasons */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": "title must be longer than or equal to 1 characters",
+                     *       "details": [
+                     *         {
+                     *           "field": "title",
+                     *           "reasons": [
+                     *             "title must be longer than or equal to 1 characters"
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No API key, or an unknown one: press Authorize and paste one of API_KEYS */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "No API key, or an unknown one: press Authorize and paste one of API_KEYS"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such subscription */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "Not Found",
+                     *       "message": "No such subscription"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    redeliverWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe (IETF httpapi Idempotency-Key): the same key with the same body within 24 h returns the first answer again with Idempotent-Replayed: true; another body is a 422; while the first request is in flight, a 409. Keys are scoped to the API key. 1 to 255 visible ASCII characters, e.g. a UUID.
+                 * @example 5f1c7a0e-2b8d-4e6f-9a3c-1d2e3f4a5b6c
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: string;
+                deliveryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryResponse"];
+                };
+            };
+            /** @description Invalid input: the message names each bad field, details lists them with their reasons */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": "title must be longer than or equal to 1 characters",
+                     *       "details": [
+                     *         {
+                     *           "field": "title",
+                     *           "reasons": [
+                     *             "title must be longer than or equal to 1 characters"
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No API key, or an unknown one: press Authorize and paste one of API_KEYS */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "No API key, or an unknown one: press Authorize and paste one of API_KEYS"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such subscription or delivery */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "Not Found",
+                     *       "message": "No such subscription or delivery"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The delivery is still pending */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "error": "Conflict",
+                     *       "message": "The delivery is still pending"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponse"];
