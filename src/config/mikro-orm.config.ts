@@ -5,11 +5,12 @@ import { SavedTrack } from '../jobs/saved-track.entity';
 import { SpotifySyncJob } from '../jobs/spotify-sync-job.entity';
 import { SyncJobFailure } from '../jobs/sync-job-failure.entity';
 import { Song } from '../songs/song.entity';
+import { SpotifyRequestBudgetRecord } from '../spotify/budget/spotify-request-budget.entity';
 import { SpotifyCapabilityRecord } from '../spotify/spotify-capability.entity';
 import { SpotifyConnection } from '../users/spotify-connection.entity';
 import { User } from '../users/user.entity';
 
-export const ENTITIES = [User, SpotifyConnection, Song, SpotifySyncJob, SyncJobFailure, SavedTrack, SpotifyCapabilityRecord];
+export const ENTITIES = [User, SpotifyConnection, Song, SpotifySyncJob, SyncJobFailure, SavedTrack, SpotifyCapabilityRecord, SpotifyRequestBudgetRecord];
 
 /** One MikroORM configuration for the app, the CLI, the tests and the benchmarks. */
 export function createOrmConfig(databaseUrl: string, overrides: Partial<Options> = {}): Options {

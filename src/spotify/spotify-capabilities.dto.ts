@@ -1,5 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { CapabilitiesReport } from './spotify.types';
+import { RequestBudgetResponse } from './budget/request-budget.dto';
+import type { BudgetReport } from './budget/spotify-request-budget';
 
 const UNKNOWN = 'null until it is known (auto tier)';
 
@@ -38,7 +40,15 @@ export class CapabilitiesResponse {
   @ApiProperty({ type: CapabilityAvailabilityResponse })
   available!: CapabilityAvailabilityResponse;
 
-  static from(report: CapabilitiesReport): CapabilitiesResponse {
-    return { tier: report.tier, learnedAt: report.learnedAt?.toISOString() ?? null, available: { ...report.available } };
+  @ApiProperty({ type: RequestBudgetResponse, description: 'the shared Spotify request budget (SPOTIFY_REQUEST_BUDGET)' })
+  budget!: RequestBudgetResponse;
+
+  static from(report: CapabilitiesReport, budget: BudgetReport): CapabilitiesResponse {
+    return {
+      tier: report.tier,
+      learnedAt: report.learnedAt?.toISOString() ?? null,
+      available: { ...report.available },
+      budget: RequestBudgetResponse.from(budget),
+    };
   }
 }

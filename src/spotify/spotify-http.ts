@@ -4,7 +4,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { SpotifyRateLimitedError, SpotifyTransientError } from './spotify.errors';
 import { isObject } from './spotify.mappers';
-import { SpotifyRateLimiter } from './spotify-rate-limiter';
+import { BudgetPermit, SpotifyRequestBudget } from './budget/spotify-request-budget';
 
 export interface SpotifyRequest {
   method: 'GET' | 'POST';
@@ -45,7 +45,7 @@ export class SpotifyHttp {
   private readonly logger = new Logger(SpotifyHttp.name);
 
   constructor(
-    private readonly limiter: SpotifyRateLimiter,
+    private readonly budget: SpotifyRequestBudget,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Optional() private readonly metrics?: MetricsService,
   ) {}
@@ -55,7 +55,8 @@ export class SpotifyHttp {
     let failures = 0;
     let rateLimitWaits = 0;
     for (;;) {
-      if (request.gated) await this.limiter.awaitClearance();
+      // The 429 pause, then a permit from the shared request budget.
+      const permit: BudgetPermit | null = request.gated ? await this.budget.acquire() : null;
       let response: SpotifyResponse;
       try {
         response = await this.fetchOnce(request, requestTimeoutMs);
@@ -76,8 +77,8 @@ export class SpotifyHttp {
         this.metrics?.recordRateLimited(quotaExceeded ? 'quota' : 'rate_limit');
         const retryAfterMs = retryAfterOf(response, quotaExceeded);
         this.logger.warn(`Spotify answered 429${quotaExceeded ? ' QUOTA_EXCEEDED' : ''}; pausing ${retryAfterMs} ms`);
-        if (request.gated) await this.limiter.pause(retryAfterMs, quotaExceeded);
-        // The next loop's awaitClearance() does the waiting, so every process waits the same way.
+        if (request.gated) await this.budget.rateLimited(permit, quotaExceeded, retryAfterMs);
+        // The next loop's acquire() does the waiting, so every process waits the same way.
         if (request.gated && !quotaExceeded && retryAfterMs <= maxInlineWaitMs && rateLimitWaits < MAX_RATE_LIMIT_WAITS) {
           rateLimitWaits += 1;
           continue;
