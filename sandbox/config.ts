@@ -36,6 +36,8 @@ export interface SandboxConfig {
   serverErrors: ServerErrorsFault | null;
   /** Users whose every token is refused while they are listed. */
   revokedUsers: string[];
+  /** Spotify's rolling limit: Web API requests per 30 s beyond which it answers 429 (rate-window.ts); null = none. */
+  rateLimitPer30s: number | null;
 }
 
 export type SandboxConfigPatch = Partial<Omit<SandboxConfig, 'serverErrors'>> & {
@@ -45,7 +47,9 @@ export type SandboxConfigPatch = Partial<Omit<SandboxConfig, 'serverErrors'>> & 
 /** Spotify: refresh tokens expire six months after the original consent (6 × 30.5 days). */
 export const SIX_MONTHS_SECONDS = 183 * 24 * 3600;
 
-export function defaultConfig(overrides: Partial<Pick<SandboxConfig, 'tier' | 'latencyMs' | 'accessTokenTtlSeconds'>>): SandboxConfig {
+export function defaultConfig(
+  overrides: Partial<Pick<SandboxConfig, 'tier' | 'latencyMs' | 'accessTokenTtlSeconds' | 'rateLimitPer30s'>>,
+): SandboxConfig {
   return {
     tier: overrides.tier ?? 'extended',
     latencyMs: overrides.latencyMs ?? 0,
@@ -59,6 +63,7 @@ export function defaultConfig(overrides: Partial<Pick<SandboxConfig, 'tier' | 'l
     quotaExceeded: null,
     serverErrors: null,
     revokedUsers: [],
+    rateLimitPer30s: overrides.rateLimitPer30s ?? null,
   };
 }
 
@@ -75,6 +80,7 @@ const CHECKS: Record<keyof SandboxConfig, Check> = {
   denyNextAuthorize: (v) => bool(v),
   devModeAllowedUsers: nullable((v) => strings(v)),
   revokedUsers: (v) => strings(v),
+  rateLimitPer30s: nullable((v) => positiveInt(v, 'rateLimitPer30s')),
   rateLimit: nullable((v) => {
     const o = obj(v);
     return { everyN: positiveInt(o.everyN, 'everyN'), retryAfterSeconds: nullable(nonNegative)(o.retryAfterSeconds ?? null) };

@@ -32,6 +32,7 @@ async function main(): Promise<void> {
     clientId: process.env.SANDBOX_CLIENT_ID || undefined,
     clientSecret: process.env.SANDBOX_CLIENT_SECRET || undefined,
     latencyMs: numberFromEnv('SANDBOX_LATENCY_MS', 0),
+    rateLimitPer30s: numberFromEnv('SANDBOX_RATE_LIMIT_PER_30S', 0) || null,
   });
   console.log(
     `Spotify sandbox (${tier} tier, ${sandbox.catalogue.length} tracks) listening: ` +

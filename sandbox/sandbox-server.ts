@@ -21,6 +21,8 @@ export interface SandboxOptions {
   clientSecret?: string;
   accessTokenTtlSeconds?: number;
   latencyMs?: number;
+  /** Web API requests per rolling 30 s before 429 (off by default); the service is not told. */
+  rateLimitPer30s?: number | null;
 }
 
 export interface RunningSandbox {
@@ -41,7 +43,12 @@ export interface RunningSandbox {
 export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
   const seed = options.seed ?? 42;
   const client = { id: options.clientId ?? 'sandbox-client-id', secret: options.clientSecret ?? 'sandbox-client-secret' };
-  const config = defaultConfig({ tier: options.tier, latencyMs: options.latencyMs, accessTokenTtlSeconds: options.accessTokenTtlSeconds });
+  const config = defaultConfig({
+    tier: options.tier,
+    latencyMs: options.latencyMs,
+    accessTokenTtlSeconds: options.accessTokenTtlSeconds,
+    rateLimitPer30s: options.rateLimitPer30s,
+  });
   const state = new SandboxState(generateCatalogue(seed, options.catalogueSize), client, config, seed);
   const routes = [...accountsRoutes(state), ...webApiRoutes(state)];
   const admin = adminRoutes(state);
@@ -103,6 +110,9 @@ async function handle(
   let response: SandboxResponse;
   try {
     ctx.body = await readBody(req);
+    // Counted on arrival, as Spotify's rolling window would, before latency and faults.
+    const overLimit = isWebApi ? state.rateWindow.admit(state.config.rateLimitPer30s, Date.now()) : null;
+    if (overLimit) throw overLimit;
     if (!isAdmin && state.config.latencyMs > 0) await delay(state.config.latencyMs, undefined, { signal: shutdown });
     const fault = isWebApi ? state.faults.next(state.config) : null;
     if (fault) throw fault;
