@@ -16,9 +16,8 @@ import {
   onTick,
   onWindowFull,
   START_RATE,
-  WINDOW_MS,
 } from './request-budget.policy';
-import { MIN_RESERVE, RESERVE_SHARE, RequestBudgetStore, TakeOutcome, VersionedState } from './request-budget.store';
+import { LOG_WINDOW_MS, MIN_RESERVE, RESERVE_SHARE, RequestBudgetStore, TakeOutcome, VersionedState } from './request-budget.store';
 import { SpotifyRequestBudgetRepository } from './spotify-request-budget.repository';
 
 /** What an admitted request carries back when Spotify answers it. */
@@ -219,14 +218,14 @@ export class SpotifyRequestBudget implements OnModuleInit, OnModuleDestroy {
   /** Redis is unreachable: this process alone, at the last rate it knew. */
   private takeLocally(priority: SpotifyPriority): TakeOutcome {
     const now = Date.now();
-    while (this.localLog.length > 0 && this.localLog[0] <= now - WINDOW_MS) this.localLog.shift();
+    while (this.localLog.length > 0 && this.localLog[0] <= now - LOG_WINDOW_MS) this.localLog.shift();
     const cap = priority === 'bulk' ? bulkCap(this.knownRate) : this.knownRate;
     const used = this.localLog.length;
     if (used < cap) {
       this.localLog.push(now);
       return { kind: 'granted', now, used: used + 1, rate: this.knownRate, waitMs: 0, full: used + 1 >= cap, state: null };
     }
-    const waitMs = Math.max(1, this.localLog[used - cap] + WINDOW_MS - now + 1);
+    const waitMs = Math.max(1, this.localLog[used - cap] + LOG_WINDOW_MS - now + 1);
     return { kind: 'wait', now, used, rate: this.knownRate, waitMs, full: true, state: null };
   }
 
