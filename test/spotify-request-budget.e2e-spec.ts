@@ -8,6 +8,7 @@ import { SpotifyClient } from '../src/spotify/spotify.client';
 import { SpotifyRateLimitedError } from '../src/spotify/spotify.errors';
 import { createMigratedDatabase, TestDatabase } from './helpers/database';
 import { sandboxEnv, SpotifyProcess, startSpotifyProcess } from './helpers/spotify-process';
+import { freePort } from './helpers/child-app';
 import { createTestApp } from './helpers/test-app';
 
 const WINDOW = 30_000;
@@ -125,6 +126,14 @@ describe('Spotify request budget: shared, prioritised, visible', () => {
     expect(afterFirstWindow.slice(0, 2).sort()).toEqual(interactive.slice(2).map((id) => `/v1/tracks/${id}`).sort());
     expect(maxInAnyWindow(log)).toBeLessThanOrEqual(20);
   }, 90_000);
+
+  it('while Redis is unreachable each process keeps to a local window at the rate it knew', async () => {
+    const [cut] = await processesSharing(1, { REDIS_URL: `redis://127.0.0.1:${await freePort()}`, SPOTIFY_REQUEST_BUDGET: '5', SPOTIFY_MAX_INLINE_WAIT_MS: '300' });
+    for (const id of ids.slice(0, 5)) expect(await cut.client.getTrack(id)).not.toBeNull();
+    await expect(cut.client.getTrack(ids[5])).rejects.toBeInstanceOf(SpotifyBudgetExhaustedError);
+    expect(webApi(await sandbox.admin.requests())).toHaveLength(5);
+    expect(await cut.budget.report()).toMatchObject({ mode: 'fixed', per30s: 5, usedInWindow: null, rateLimitedLastHour: null });
+  });
 
   it('GET /v1/spotify/capabilities and /metrics show the budget: rate, use, 429s and the pause', async () => {
     const t = await createTestApp('budget_visible', sandboxEnv(sandbox, { APP_ROLE: 'api', SPOTIFY_REQUEST_BUDGET: '50', SPOTIFY_MAX_INLINE_WAIT_MS: '0' }), db);
