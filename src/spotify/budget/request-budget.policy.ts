@@ -15,9 +15,9 @@ export const WINDOW_MS = 30_000;
 export const MIN_RATE = 20;
 export const MAX_RATE = 20_000;
 export const START_RATE = 20;
-export const DECREASE_FACTOR = 0.85;
+export const DECREASE_FACTOR = 0.9;
 /** Additive step per saturated window, as a share of the rate at the last 429 (the learnt ceiling). */
-export const INCREASE_SHARE = 0.01;
+export const INCREASE_SHARE = 0.0075;
 
 export type LearningPhase = 'start' | 'aimd';
 

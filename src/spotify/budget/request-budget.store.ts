@@ -4,7 +4,7 @@ import { SpotifyPriority } from './spotify-priority';
 import { BudgetLearningState, LearningPhase, WINDOW_MS } from './request-budget.policy';
 
 /** Bulk work leaves this share of the window (at least MIN_RESERVE permits) to interactive callers. */
-export const RESERVE_SHARE = 0.05;
+export const RESERVE_SHARE = 0.03;
 export const MIN_RESERVE = 2;
 /**
  * Our log keeps a permit half a second longer than Spotify's 30 s: a request admitted here reaches

@@ -130,11 +130,12 @@ export class SpotifyRequestBudget implements OnModuleInit, OnModuleDestroy {
         continue;
       }
       if (outcome.kind === 'paused') continue; // awaitClearance waits it out or throws
-      if (outcome.state) await this.learn(outcome.state, outcome);
+      const grew = outcome.state ? await this.learn(outcome.state, outcome) : false;
       if (outcome.kind === 'granted') {
         this.metrics?.recordBudgetPermit(priority, (Date.now() - started) / 1000);
         return { admittedAt: outcome.now, priority };
       }
+      if (grew) continue; // slow start just doubled the rate: there is room now
       // In slow start the rate may double any moment, so the time until a permit leaves the window says little.
       const predictable = outcome.state?.phase !== 'start' && outcome.waitMs > 0;
       const waited = Date.now() - started;
@@ -229,20 +230,22 @@ export class SpotifyRequestBudget implements OnModuleInit, OnModuleDestroy {
     return { kind: 'wait', now, used, rate: this.knownRate, waitMs, full: true, state: null };
   }
 
-  /** Applies the policy to what Redis answered; only changes are written, by one process (compare-and-set). */
-  private async learn(state: VersionedState, outcome: { now: number; full: boolean; rate: number }): Promise<void> {
+  /**
+   * Applies the policy to what Redis answered; only changes are written, by one process (compare-and-set).
+   * True when this call raised the rate.
+   */
+  private async learn(state: VersionedState, outcome: { now: number; full: boolean; rate: number }): Promise<boolean> {
     let next: BudgetLearningState = onTick(state, outcome.now);
     if (outcome.full) next = onWindowFull(next, outcome.rate);
-    if (next.rate === state.rate && next.periodStart === state.periodStart) return;
+    if (next.rate === state.rate && next.periodStart === state.periodStart) return false;
     try {
-      if (await this.store.writeState(state.version, next)) {
-        if (next.rate !== state.rate) {
-          this.logger.log(`Spotify request budget ${state.rate} → ${next.rate} per 30 s (${next.phase === 'start' ? 'slow start' : 'no 429 for a window'})`);
-          await this.persist(next);
-        }
-      }
+      if (!(await this.store.writeState(state.version, next)) || next.rate === state.rate) return false;
+      this.logger.log(`Spotify request budget ${state.rate} → ${next.rate} per 30 s (${next.phase === 'start' ? 'slow start' : 'no 429 for a window'})`);
+      await this.persist(next);
+      return next.rate > state.rate;
     } catch (error) {
       this.warnRedisDown(error);
+      return false;
     }
   }
 
