@@ -137,13 +137,13 @@ describe('Spotify request budget: shared, prioritised, visible', () => {
   });
 
   it('GET /v1/spotify/capabilities and /metrics show the budget: rate, use, 429s and the pause', async () => {
-    const t = await createTestApp('budget_visible', sandboxEnv(sandbox, { APP_ROLE: 'api', SPOTIFY_REQUEST_BUDGET: '50', SPOTIFY_MAX_INLINE_WAIT_MS: '0' }), db);
+    const t = await createTestApp('budget_visible', sandboxEnv(sandbox, { APP_ROLE: 'api', SPOTIFY_ACCESS_TIER: 'development', SPOTIFY_REQUEST_BUDGET: '50', SPOTIFY_MAX_INLINE_WAIT_MS: '0' }), db);
     try {
       const client = t.app.get(SpotifyClient);
       for (const id of ids.slice(0, 3)) await client.getTrack(id);
       const { body } = await t.api().get('/v1/spotify/capabilities').expect(200);
       expect(body.budget).toEqual({ mode: 'fixed', per30s: 50, usedInWindow: 3, rateLimitedLastHour: 0, pausedUntil: null });
-      const metrics = (await t.http().get('/metrics').expect(200)).text;
+      const metrics = (await t.metricsHttp().get('/metrics').expect(200)).text;
       expect(metrics).toMatch(/^spotify_budget_per30s 50$/m);
       expect(metrics).toMatch(/^spotify_budget_used_in_window 3$/m);
       expect(metrics).toMatch(/^spotify_budget_rate_limited_last_hour 0$/m);
@@ -156,7 +156,7 @@ describe('Spotify request budget: shared, prioritised, visible', () => {
       const until = new Date(paused.pausedUntil).getTime();
       expect(until).toBeGreaterThan(Date.now() + 3_000);
       expect(until).toBeLessThanOrEqual(Date.now() + 5_100);
-      const after = (await t.http().get('/metrics').expect(200)).text;
+      const after = (await t.metricsHttp().get('/metrics').expect(200)).text;
       expect(after).toMatch(/^spotify_budget_rate_limited_last_hour 1$/m);
       expect(after).toMatch(/^spotify_budget_paused_seconds [3-5](\.\d+)?$/m);
     } finally {
