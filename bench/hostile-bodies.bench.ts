@@ -11,11 +11,11 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { createTestDatabase } from '../test/helpers/database';
-import { ms } from './support';
+import { BENCH_API_KEY, benchServiceEnv, ms } from './support';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { createOrmConfig } from '../src/config/mikro-orm.config';
 
-const API_KEY = 'bench-api-key-0123456789';
+const API_KEY = BENCH_API_KEY;
 const LIMIT = 1024 * 1024;
 const RUNS = Number(process.env.BENCH_RUNS ?? 8);
 const TARGET_MS = 50;
@@ -72,20 +72,12 @@ async function main(): Promise<void> {
     execArgv: ['-r', 'ts-node/register/transpile-only'],
     env: {
       ...process.env,
-      NODE_ENV: 'production',
-      DATABASE_URL: db.url,
-      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-      REDIS_KEY_PREFIX: `bench-${randomBytes(3).toString('hex')}`,
-      API_KEYS: API_KEY,
-      TOKEN_ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`,
-      SPOTIFY_CLIENT_ID: 'bench',
-      SPOTIFY_CLIENT_SECRET: 'bench',
-      SPOTIFY_REDIRECT_URI: 'http://127.0.0.1:3000/auth/spotify/callback',
-      SPOTIFY_API_BASE_URL: 'http://127.0.0.1:1/v1',
-      SPOTIFY_ACCOUNTS_BASE_URL: 'http://127.0.0.1:1',
-      APP_ROLE: 'api',
-      METRICS_PORT: '0',
-      LOG_LEVEL: 'silent',
+      ...benchServiceEnv(db.url, {
+        NODE_ENV: 'production',
+        SPOTIFY_API_BASE_URL: 'http://127.0.0.1:1/v1',
+        SPOTIFY_ACCOUNTS_BASE_URL: 'http://127.0.0.1:1',
+        METRICS_PORT: '0',
+      }),
     },
   });
   const next = (type: string) => new Promise<any>((resolve) => child.once('message', (m: any) => m.type === type && resolve(m)));

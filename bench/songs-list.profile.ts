@@ -8,7 +8,6 @@
 import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { AppModule } from '../src/app.module';
 import { parseEnv } from '../src/config/app-config';
@@ -17,9 +16,9 @@ import { setupApp } from '../src/setup-app';
 import { Song } from '../src/songs/song.entity';
 import { SongRepository } from '../src/songs/song.repository';
 import { createMigratedDatabase, withClient } from '../test/helpers/database';
-import { ms, summarise } from './support';
+import { BENCH_API_KEY, benchServiceEnv, ms, summarise } from './support';
 
-const API_KEY = 'bench-api-key-0123456789';
+const API_KEY = BENCH_API_KEY;
 const N = Number(process.env.PROFILE_REQUESTS ?? 1_000);
 const LIST_SQL = 'SELECT * FROM songs WHERE spotify_popularity IS NOT NULL ORDER BY spotify_popularity DESC, id DESC LIMIT 51';
 
@@ -36,18 +35,7 @@ async function main(): Promise<void> {
           FROM generate_series(1, 100000) g`);
       await pg.query('VACUUM ANALYZE songs');
     });
-    const config = parseEnv({
-      DATABASE_URL: db.url,
-      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-      REDIS_KEY_PREFIX: `bench-${randomBytes(3).toString('hex')}`,
-      API_KEYS: API_KEY,
-      TOKEN_ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`,
-      SPOTIFY_CLIENT_ID: 'bench',
-      SPOTIFY_CLIENT_SECRET: 'bench',
-      SPOTIFY_REDIRECT_URI: 'http://127.0.0.1:3000/auth/spotify/callback',
-      APP_ROLE: 'api',
-      LOG_LEVEL: 'silent',
-    });
+    const config = parseEnv(benchServiceEnv(db.url));
     app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { logger: false, bodyParser: false });
     setupApp(app);
     await app.listen(0, '127.0.0.1');

@@ -10,7 +10,6 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { NestFactory } from '@nestjs/core';
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { Agent, request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -24,11 +23,11 @@ import { SongColumns, SongRepository } from '../src/songs/song.repository';
 import { setupApp } from '../src/setup-app';
 import { createTestDatabase } from '../test/helpers/database';
 import { freePort } from '../test/helpers/free-port';
-import { base62, ms, mulberry32, printTable, summarise } from './support';
+import { BENCH_API_KEY, benchServiceEnv, base62, ms, mulberry32, printTable, summarise } from './support';
 
 const TOTAL = Number(process.env.BENCH_SONGS ?? 100_000);
 const BATCH = 1_000;
-const API_KEY = 'bench-api-key-0123456789';
+const API_KEY = BENCH_API_KEY;
 
 function makeSongs(seed: number): SongColumns[] {
   const random = mulberry32(seed);
@@ -151,18 +150,7 @@ async function main(): Promise<void> {
                      WHERE abs(hashtext(id::text)) % 5 <> 0`);
     await pg.query('VACUUM ANALYZE songs');
 
-    const serviceEnv = {
-      DATABASE_URL: repoDb.url,
-      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-      REDIS_KEY_PREFIX: `bench-${randomBytes(3).toString('hex')}`,
-      API_KEYS: API_KEY,
-      TOKEN_ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`,
-      SPOTIFY_CLIENT_ID: 'bench',
-      SPOTIFY_CLIENT_SECRET: 'bench',
-      SPOTIFY_REDIRECT_URI: 'http://127.0.0.1:3000/auth/spotify/callback',
-      APP_ROLE: 'api',
-      LOG_LEVEL: 'silent',
-    };
+    const serviceEnv = benchServiceEnv(repoDb.url);
     const config = parseEnv(serviceEnv);
     app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { logger: false, bodyParser: false });
     setupApp(app);

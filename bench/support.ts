@@ -1,4 +1,25 @@
+import { randomBytes } from 'node:crypto';
+
 /** Figures and data for the benchmarks; databases come from test/helpers/database (one copy). */
+
+export const BENCH_API_KEY = 'bench-api-key-0123456789';
+
+/** The environment of a service under benchmark: the api role on `databaseUrl`, its own Redis prefix and keys, no logs. */
+export function benchServiceEnv(databaseUrl: string, overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    REDIS_KEY_PREFIX: `bench-${randomBytes(3).toString('hex')}`,
+    API_KEYS: BENCH_API_KEY,
+    TOKEN_ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`,
+    SPOTIFY_CLIENT_ID: 'bench',
+    SPOTIFY_CLIENT_SECRET: 'bench',
+    SPOTIFY_REDIRECT_URI: 'http://127.0.0.1:3000/auth/spotify/callback',
+    APP_ROLE: 'api',
+    LOG_LEVEL: 'silent',
+    ...overrides,
+  };
+}
 export function percentile(sortedMs: number[], p: number): number {
   return sortedMs[Math.min(sortedMs.length - 1, Math.ceil((p / 100) * sortedMs.length) - 1)];
 }
