@@ -58,10 +58,6 @@ export const hostileBodies = {
   longString: () => JSON.stringify({ displayName: 'x'.repeat(20_000) }),
 };
 
-// A machine starved of CPU (the whole suite on 2 cores) can stall any process for a moment;
-// a request that blocks the loop fails every attempt, so a retry separates the two.
-jest.retryTimes(2, { logErrorsBeforeRetry: true });
-
 describe('hostile bodies (issue 11, findings 1 and 2)', () => {
   let t: TestApp;
   let base: string;
@@ -123,7 +119,12 @@ describe('hostile bodies (issue 11, findings 1 and 2)', () => {
     }
     expect(answers.flat().length).toBeGreaterThan(6);
     expect(times.length).toBeGreaterThan(10);
-    expect(Math.max(...times)).toBeLessThan(200);
+    // The stall this guards against held the loop for seconds, so every poll in it was slow. On a
+    // shared 2-core machine one poll can wait out an OS time slice taken by another test worker:
+    // the 95th percentile carries the 200 ms bound, and no single poll may take a second.
+    const sorted = [...times].sort((a, b) => a - b);
+    expect(sorted[Math.ceil(sorted.length * 0.95) - 1]).toBeLessThan(200);
+    expect(sorted[sorted.length - 1]).toBeLessThan(1_000);
   });
 
   it('lists at most 50 problems in a validation answer', async () => {
