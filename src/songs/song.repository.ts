@@ -231,10 +231,21 @@ export class SongRepository extends SqlRepository<Song> {
     return n;
   }
 
-  /** The stalest linked songs first; a synced song's fresh time passes the cutoff, so it drops out. */
+  /**
+   * The stalest linked songs first, then those saved by more users with an active Spotify connection
+   * (their libraries show them); a synced song's fresh time passes the cutoff, so it drops out. The
+   * saver count is a correlated count on idx_spotify_saved_tracks_song, so with the freshness index
+   * PostgreSQL sorts incrementally: only the rows that tie on freshness are counted.
+   */
   async nextStale(column: FreshnessColumn, cutoff: Date, limit: number): Promise<LinkedSong[]> {
     const rows = await this.execute<{ id: string; spotify_track_id: string }[]>(
-      `SELECT id, spotify_track_id FROM songs WHERE ${staleWhere(column)} ORDER BY ${column} ASC NULLS FIRST, id LIMIT ?`,
+      `SELECT id, spotify_track_id FROM songs WHERE ${staleWhere(column)}
+        ORDER BY ${column} ASC NULLS FIRST,
+                 (SELECT count(*) FROM spotify_saved_tracks st
+                    JOIN spotify_connections c ON c.user_id = st.user_id AND c.status = 'active'
+                   WHERE st.song_id = songs.id AND st.removed_at IS NULL) DESC,
+                 id
+        LIMIT ?`,
       [cutoff, limit],
     );
     return rows.map((row) => ({ id: row.id, spotifyTrackId: row.spotify_track_id }));

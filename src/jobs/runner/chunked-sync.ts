@@ -1,6 +1,7 @@
 import type { FreshnessColumn, LinkedSong, SongEnrichmentService } from '../../songs/song-enrichment.service';
 import { JobParametersError, staleAfterMs } from '../parameters/job-parameters';
 import type { CapabilitiesReport } from '../../spotify/spotify.types';
+import type { SpotifyRateLimitedError } from '../../spotify/spotify.errors';
 import { AUDIO_FEATURES_BATCH_SIZE, TRACKS_BATCH_SIZE } from '../../spotify/spotify.types';
 import { JobAccountingError } from './job-errors';
 import type { HandlerOutcome, ItemFailure, JobRunContext } from './sync-job.context';
@@ -67,6 +68,7 @@ export async function runChunkedSync(
   let featuresIncomplete = 0;
   for (;;) {
     if (ctx.stopping()) return { kind: 'interrupted' };
+    await ctx.yieldToInteractive();
     let limit = options.chunkSize;
     if (maxRequests !== undefined) {
       const report = await options.report();
@@ -104,8 +106,15 @@ export async function runChunkedSync(
       if (written.audioFeaturesUnavailable) notes.add(`Audio features not stored: ${written.audioFeaturesUnavailable}`);
       featuresIncomplete += written.featuresIncomplete;
     });
-    // what was settled before the pause is committed; the job is delayed and asks for the rest later
-    if (fetched.interrupted) throw fetched.interrupted.error;
+    // What was settled before the pause is committed. A short pause is waited out here, so the run
+    // keeps its worker and goes on with the next chunk; a long one delays the job (asks for the rest later).
+    if (fetched.interrupted) {
+      const error: SpotifyRateLimitedError = fetched.interrupted.error;
+      if (!(await ctx.waitOut(error.retryAfterMs))) {
+        if (ctx.stopping()) return { kind: 'interrupted' };
+        throw error;
+      }
+    }
   }
   if (featuresIncomplete) notes.add(`${featuresIncomplete} songs' audio features came back incomplete and were not stored`);
   return { kind: 'completed', resultMessage: notes.size ? [...notes].join('; ') : undefined };
