@@ -106,11 +106,12 @@ export async function runChunkedSync(
       if (written.audioFeaturesUnavailable) notes.add(`Audio features not stored: ${written.audioFeaturesUnavailable}`);
       featuresIncomplete += written.featuresIncomplete;
     });
-    // What was settled before the pause is committed. A short pause is waited out here, so the run
-    // keeps its worker and goes on with the next chunk; a long one delays the job (asks for the rest later).
+    // What was settled before the pause is committed. A short wait for the request budget (our own
+    // pacing: nothing was refused) is waited out here, so the run keeps its worker and goes on with the
+    // next chunk; a 429 pause or a long wait delays the job (it asks for the rest later).
     if (fetched.interrupted) {
       const error: SpotifyRateLimitedError = fetched.interrupted.error;
-      if (!(await ctx.waitOut(error.retryAfterMs))) {
+      if (!isBudgetWait(error) || !(await ctx.waitOut(error.retryAfterMs))) {
         if (ctx.stopping()) return { kind: 'interrupted' };
         throw error;
       }
@@ -118,6 +119,11 @@ export async function runChunkedSync(
   }
   if (featuresIncomplete) notes.add(`${featuresIncomplete} songs' audio features came back incomplete and were not stored`);
   return { kind: 'completed', resultMessage: notes.size ? [...notes].join('; ') : undefined };
+}
+
+/** The shared request budget turned the request away before sending it (no 429 came). */
+function isBudgetWait(error: SpotifyRateLimitedError): boolean {
+  return error.name === 'SpotifyBudgetExhaustedError';
 }
 
 export interface StaleSyncOptions {
