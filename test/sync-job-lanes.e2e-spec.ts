@@ -1,5 +1,6 @@
 import Redis from 'ioredis';
 import { RunningSandbox, startSandbox } from '../sandbox/sandbox-server';
+import { SyncScheduler } from '../src/jobs/schedules/sync.scheduler';
 import { query } from './helpers/database';
 import { sandboxEnv } from './helpers/sandbox-env';
 import { endpointCount, FAST_JOBS_ENV, JobBody, seedLinkedSongs, waitForJob } from './helpers/sync-jobs';
@@ -122,6 +123,18 @@ describe('sync job lanes, priority and dry-run plans (development tier)', () => 
     expect(during.priority).toBe('bulk');
     await t.api().post(`/v1/sync-jobs/${sweep.body.id}/cancel`);
   }, 90_000);
+
+  it('schedules sweep at the tier\'s staleness, as bulk, and spend nothing on popularity in development', async () => {
+    const scheduler = t.app.get(SyncScheduler);
+    await scheduler.enqueuePopularityUpdate(new Date('2026-11-30T03:30:00Z'));
+    expect(await query(t.db.url, `SELECT id FROM spotify_sync_jobs WHERE schedule_key LIKE 'popularity-update@%'`)).toEqual([]);
+    await scheduler.enqueueStaleTrackSync(new Date('2026-11-30T06:00:00Z'));
+    const rows = await query<{ parameters: unknown; priority: string }>(
+      t.db.url,
+      `SELECT parameters, priority FROM spotify_sync_jobs WHERE schedule_key = 'stale-track-sync@2026-11-30T06:00:00.000Z'`,
+    );
+    expect(rows).toEqual([{ parameters: { staleAfter: 'P30D' }, priority: 'bulk' }]);
+  });
 
   it('a single-song sync that meets a pause is delayed, never completed without its song', async () => {
     const [track] = await seedLinkedSongs(t, sandbox, 1, 2_900);

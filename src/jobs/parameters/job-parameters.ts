@@ -40,6 +40,17 @@ export const DEFAULT_STALE_AFTER = {
   popularity_update: 'PT24H',
 } as const;
 
+/**
+ * What the schedules sweep, per access tier (README "Sweeps and the request budget" has the
+ * arithmetic). Development pays one request a song and gets no popularity or audio features, so its
+ * songs are refreshed monthly; extended pays about 0.03 requests a song. `unknown` is costed as development.
+ */
+export const SWEEP_STALE_AFTER = {
+  development: { track_sync: 'P30D' },
+  unknown: { track_sync: 'P30D' },
+  extended: { track_sync: 'P7D', popularity_update: 'PT24H' },
+} as const;
+
 export const LIMITS = {
   staleAfterChars: 32,
   staleAfterMinMs: 60_000,
