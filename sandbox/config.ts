@@ -84,6 +84,8 @@ export interface SandboxConfig {
   userNotAllowedMessage: string;
   tokenServerErrors: TokenServerErrorsFault | null;
   dirty: DirtyConfig | null;
+  /** Spotify's rolling limit: Web API requests per 30 s beyond which it answers 429 (rate-window.ts); null = none. */
+  rateLimitPer30s: number | null;
 }
 
 export type SandboxConfigPatch = Partial<Omit<SandboxConfig, 'serverErrors' | 'tokenServerErrors' | 'dirty'>> & {
@@ -97,7 +99,7 @@ export type SandboxConfigPatch = Partial<Omit<SandboxConfig, 'serverErrors' | 't
 export const SIX_MONTHS_SECONDS = 183 * 24 * 3600;
 
 export function defaultConfig(
-  overrides: Partial<Pick<SandboxConfig, 'tier' | 'latencyMs' | 'accessTokenTtlSeconds'>> & { dirty?: boolean },
+  overrides: Partial<Pick<SandboxConfig, 'tier' | 'latencyMs' | 'accessTokenTtlSeconds' | 'rateLimitPer30s'>> & { dirty?: boolean },
 ): SandboxConfig {
   return {
     tier: overrides.tier ?? 'extended',
@@ -115,6 +117,7 @@ export function defaultConfig(
     userNotAllowedMessage: USER_NOT_ALLOWED_WORDINGS[0],
     tokenServerErrors: null,
     dirty: overrides.dirty ? structuredClone(DIRTY_PRESET) : null,
+    rateLimitPer30s: overrides.rateLimitPer30s ?? null,
   };
 }
 
@@ -131,6 +134,7 @@ const CHECKS: Record<keyof SandboxConfig, Check> = {
   denyNextAuthorize: (v) => bool(v),
   devModeAllowedUsers: nullable((v) => strings(v)),
   revokedUsers: (v) => strings(v),
+  rateLimitPer30s: nullable((v) => positiveInt(v, 'rateLimitPer30s')),
   rateLimit: nullable((v) => {
     const o = obj(v);
     return { everyN: positiveInt(o.everyN, 'everyN'), retryAfterSeconds: nullable(nonNegative)(o.retryAfterSeconds ?? null) };

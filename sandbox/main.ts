@@ -39,6 +39,7 @@ async function main(): Promise<void> {
     clientSecret: process.env.SANDBOX_CLIENT_SECRET || undefined,
     latencyMs: numberFromEnv('SANDBOX_LATENCY_MS', 0),
     dirty: dirtyFromEnv(),
+    rateLimitPer30s: numberFromEnv('SANDBOX_RATE_LIMIT_PER_30S', 0) || null,
   });
   console.log(
     `Spotify sandbox (${tier} tier${dirtyFromEnv() ? ', dirty' : ''}, ${sandbox.catalogue.length} tracks) listening: ` +

@@ -23,6 +23,8 @@ export interface SandboxOptions {
   latencyMs?: number;
   /** Start in dirty mode (DIRTY_PRESET); the admin's `dirty` setting switches it later. */
   dirty?: boolean;
+  /** Web API requests per rolling 30 s before 429 (off by default); the service is not told. */
+  rateLimitPer30s?: number | null;
 }
 
 export interface RunningSandbox {
@@ -48,6 +50,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     latencyMs: options.latencyMs,
     accessTokenTtlSeconds: options.accessTokenTtlSeconds,
     dirty: options.dirty,
+    rateLimitPer30s: options.rateLimitPer30s,
   });
   const state = new SandboxState(generateCatalogue(seed, options.catalogueSize), client, config, seed);
   const routes = [...accountsRoutes(state), ...webApiRoutes(state)];
@@ -110,6 +113,9 @@ async function handle(
   let response: SandboxResponse;
   try {
     ctx.body = await readBody(req);
+    // Counted on arrival, as Spotify's rolling window would, before latency and faults.
+    const overLimit = isWebApi ? state.rateWindow.admit(state.config.rateLimitPer30s, Date.now()) : null;
+    if (overLimit) throw overLimit;
     if (!isAdmin && state.config.latencyMs > 0) await delay(state.config.latencyMs, undefined, { signal: shutdown });
     const fault = isWebApi ? state.faults.next(state.config) : null;
     if (fault) throw fault;

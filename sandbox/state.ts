@@ -1,6 +1,7 @@
 import { CatalogueIndex, indexCatalogue, SandboxTrack } from './catalogue';
 import { applyConfigPatch, SandboxConfig } from './config';
 import { FaultInjector } from './faults';
+import { RateWindow } from './rate-window';
 import { SearchIndex } from './search';
 import { TokenStore } from './tokens';
 import { Traffic } from './traffic';
@@ -22,6 +23,7 @@ export class SandboxState {
   readonly users: SandboxUsers;
   readonly traffic = new Traffic();
   readonly faults = new FaultInjector();
+  readonly rateWindow = new RateWindow();
 
   constructor(
     readonly catalogue: readonly SandboxTrack[],
@@ -38,6 +40,7 @@ export class SandboxState {
   updateConfig(patch: Record<string, unknown>): SandboxConfig {
     this.config = applyConfigPatch(this.config, patch);
     if ('rateLimit' in patch) this.faults.resetCount();
+    if ('rateLimitPer30s' in patch) this.rateWindow.reset();
     return this.config;
   }
 
@@ -46,5 +49,6 @@ export class SandboxState {
     this.config = structuredClone(this.initialConfig);
     this.traffic.reset();
     this.faults.resetCount();
+    this.rateWindow.reset();
   }
 }

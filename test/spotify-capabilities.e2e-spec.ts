@@ -43,6 +43,7 @@ describe('GET /v1/spotify/capabilities', () => {
       learnedAt: null,
       available: { batchTracks: null, popularity: null, audioFeatures: null, previewUrls: null },
       pause: null,
+      budget: { mode: 'auto', per30s: 20, usedInWindow: 0, rateLimitedLastHour: 0, pausedUntil: null },
     });
 
     const ids = sandbox.catalogue.slice(0, 3).map((track) => track.id);
@@ -54,6 +55,7 @@ describe('GET /v1/spotify/capabilities', () => {
       learnedAt: expect.any(String),
       available: { batchTracks: false, popularity: false, audioFeatures: null, previewUrls: false },
       pause: null,
+      budget: expect.objectContaining({ mode: 'auto', usedInWindow: 4 }),
     });
     expect(new Date(afterTracks.body.learnedAt).getTime()).toBeGreaterThan(Date.now() - 60_000);
 
@@ -75,6 +77,7 @@ describe('GET /v1/spotify/capabilities', () => {
       learnedAt: expect.any(String),
       available: { batchTracks: true, popularity: true, audioFeatures: true, previewUrls: true },
       pause: null,
+      budget: expect.objectContaining({ mode: 'auto', usedInWindow: 3 }),
     });
     // Every request is counted by endpoint template for /metrics.
     const metrics = (await t.metricsHttp().get('/metrics').expect(200)).text;
@@ -91,13 +94,15 @@ describe('GET /v1/spotify/capabilities', () => {
       learnedAt: null,
       available: { batchTracks: true, popularity: true, audioFeatures: true, previewUrls: true },
       pause: null,
+      budget: expect.objectContaining({ mode: 'auto' }),
     });
-    const development = await appFor(sandbox, { SPOTIFY_ACCESS_TIER: 'development' });
+    const development = await appFor(sandbox, { SPOTIFY_ACCESS_TIER: 'development', SPOTIFY_REQUEST_BUDGET: '600' });
     expect((await development.api().get('/v1/spotify/capabilities').expect(200)).body).toEqual({
       tier: 'development',
       learnedAt: null,
       available: { batchTracks: false, popularity: false, audioFeatures: false, previewUrls: false },
       pause: null,
+      budget: { mode: 'fixed', per30s: 600, usedInWindow: 0, rateLimitedLastHour: 0, pausedUntil: null },
     });
   });
 
@@ -106,6 +111,7 @@ describe('GET /v1/spotify/capabilities', () => {
     const doc = (await t.http().get('/docs-json').expect(200)).body;
     const operation = doc.paths['/v1/spotify/capabilities'].get;
     expect(operation.responses['200'].content['application/json'].schema.$ref).toBe('#/components/schemas/CapabilitiesResponse');
-    expect(Object.keys(doc.components.schemas.CapabilitiesResponse.properties).sort()).toEqual(['available', 'learnedAt', 'pause', 'tier']);
+    expect(Object.keys(doc.components.schemas.CapabilitiesResponse.properties).sort()).toEqual(['available', 'budget', 'learnedAt', 'pause', 'tier']);
+    expect(doc.components.schemas.RequestBudgetResponse.required.sort()).toEqual(['mode', 'pausedUntil', 'per30s', 'rateLimitedLastHour', 'usedInWindow']);
   });
 });

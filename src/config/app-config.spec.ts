@@ -38,6 +38,12 @@ describe('parseEnv', () => {
     expect(config.spotify.accountsBaseUrl).toBe('https://accounts.spotify.com');
     expect(config.spotify.accessTier).toBe('auto');
     expect(config.spotify.connectReturnUrl).toBeUndefined();
+    expect(config.spotify.requestBudget).toEqual({ mode: 'auto' });
+  });
+
+  it('reads SPOTIFY_REQUEST_BUDGET as auto, off or a number per 30 s', () => {
+    expect(parseEnv({ ...valid, SPOTIFY_REQUEST_BUDGET: '600' }).spotify.requestBudget).toEqual({ mode: 'fixed', per30s: 600 });
+    expect(parseEnv({ ...valid, SPOTIFY_REQUEST_BUDGET: 'off' }).spotify.requestBudget).toEqual({ mode: 'off' });
   });
 
   it.each([
@@ -51,6 +57,8 @@ describe('parseEnv', () => {
     [{ TOKEN_ENCRYPTION_KEYS: `${key}` }, 'TOKEN_ENCRYPTION_KEYS', 'keyId:base64key'],
     [{ TOKEN_ENCRYPTION_KEYS: `a:${key},a:${key}` }, 'TOKEN_ENCRYPTION_KEYS', 'repeated'],
     [{ SPOTIFY_ACCESS_TIER: 'premium' }, 'SPOTIFY_ACCESS_TIER', 'must be one of'],
+    [{ SPOTIFY_REQUEST_BUDGET: '0' }, 'SPOTIFY_REQUEST_BUDGET', 'must be auto, off or an integer'],
+    [{ SPOTIFY_REQUEST_BUDGET: '12.5' }, 'SPOTIFY_REQUEST_BUDGET', 'must be auto, off or an integer'],
     [{ SPOTIFY_API_BASE_URL: 'ftp://x' }, 'SPOTIFY_API_BASE_URL', 'must use'],
     [{ SYNC_TRACK_CRON: '61 * * * *' }, 'SYNC_TRACK_CRON', 'must be a cron expression or off'],
     [{ SYNC_TRACK_CRON: '* * *' }, 'SYNC_TRACK_CRON', 'must be a cron expression or off'],

@@ -53,6 +53,20 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   return value;
 }
 
+export type RequestBudgetSetting = { mode: 'auto' } | { mode: 'fixed'; per30s: number } | { mode: 'off' };
+
+/** A number of requests per rolling 30 s, `auto` (learn it) or `off` (no budget: only the 429 pause, as before). */
+function requestBudget(env: Env): RequestBudgetSetting {
+  const name = 'SPOTIFY_REQUEST_BUDGET';
+  const raw = optional(env, name) ?? 'auto';
+  if (raw === 'auto' || raw === 'off') return { mode: raw };
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < 1 || value > 100_000) {
+    throw new ConfigError(name, `must be auto, off or an integer from 1 to 100000 requests per 30 s (got "${raw}")`);
+  }
+  return { mode: 'fixed', per30s: value };
+}
+
 function url(env: Env, name: string, protocols: string[], fallback?: string, keepTrailingSlash = false): string {
   const value = fallback === undefined ? required(env, name) : (optional(env, name) ?? fallback);
   let parsed: URL;
@@ -244,6 +258,7 @@ function parseEnvValues(env: Env) {
       capabilityRecheckHours: integer(env, 'SPOTIFY_CAPABILITY_RECHECK_HOURS', 24, 1, 24 * 90),
       // A longer Retry-After pauses for this long and is reported, so one absurd answer cannot stop Spotify work for good.
       maxRetryAfterS: integer(env, 'SPOTIFY_MAX_RETRY_AFTER_S', 3600, 1, 7 * 24 * 3600),
+      requestBudget: requestBudget(env),
     },
   };
 }

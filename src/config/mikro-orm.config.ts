@@ -6,12 +6,24 @@ import { SpotifySyncJob } from '../jobs/records/spotify-sync-job.entity';
 import { SyncJobFailure } from '../jobs/records/sync-job-failure.entity';
 import { IdempotencyKeyRecord } from '../idempotency/idempotency-key.entity';
 import { Song } from '../songs/song.entity';
+import { SpotifyRequestBudgetRecord } from '../spotify/budget/spotify-request-budget.entity';
 import { SpotifyCapabilityRecord } from '../spotify/spotify-capability.entity';
 import { SpotifyConnection } from '../connections/spotify-connection.entity';
 import { User } from '../users/user.entity';
 import { WEBHOOK_ENTITIES } from '../webhooks/entities/webhook-entities';
 
-export const ENTITIES = [User, SpotifyConnection, Song, SpotifySyncJob, SyncJobFailure, SavedTrack, SpotifyCapabilityRecord, IdempotencyKeyRecord, ...WEBHOOK_ENTITIES];
+export const ENTITIES = [
+  User,
+  SpotifyConnection,
+  Song,
+  SpotifySyncJob,
+  SyncJobFailure,
+  SavedTrack,
+  SpotifyCapabilityRecord,
+  SpotifyRequestBudgetRecord,
+  IdempotencyKeyRecord,
+  ...WEBHOOK_ENTITIES,
+];
 
 /** One MikroORM configuration for the app, the CLI, the tests and the benchmarks. */
 export function createOrmConfig(databaseUrl: string, overrides: Partial<Options> = {}): Options {

@@ -14,6 +14,16 @@ export interface QueueDepth {
   count: number;
 }
 
+/** The shared Spotify request budget as one process sees it; null where it cannot be read. */
+export interface BudgetGauges {
+  per30s: number | null;
+  usedInWindow: number | null;
+  rateLimitedLastHour: number | null;
+  pausedSeconds: number;
+}
+
+export type BudgetReader = () => Promise<BudgetGauges>;
+
 /** Reads the current depth of some queues; called on every scrape. */
 export type QueueDepthReader = () => Promise<QueueDepth[]>;
 
@@ -94,8 +104,25 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly budgetPermits = new Counter({
+    name: 'spotify_budget_permits_total',
+    help: 'Permits taken from the shared Spotify request budget by this process, by priority',
+    labelNames: ['priority'],
+    registers: [this.registry],
+  });
+
+  private readonly budgetWaitSeconds = new Counter({
+    name: 'spotify_budget_wait_seconds_total',
+    help: 'Time callers in this process waited for a Spotify request budget permit, by priority',
+    labelNames: ['priority'],
+    registers: [this.registry],
+  });
+
+  private budgetReader: BudgetReader | null = null;
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    this.budgetGauges();
     const readers = this.queueDepthReaders;
     new Gauge({
       name: 'sync_queue_depth',
@@ -144,6 +171,46 @@ export class MetricsService {
 
   recordPaused(seconds: number): void {
     if (seconds > 0) this.pausedSeconds.inc(seconds);
+  }
+
+  recordBudgetPermit(priority: 'interactive' | 'bulk', waitedSeconds: number): void {
+    this.budgetPermits.inc({ priority });
+    if (waitedSeconds > 0) this.budgetWaitSeconds.inc({ priority }, waitedSeconds);
+  }
+
+  /** Registers the reader of the Spotify request budget (one per app); returns the unregister function. */
+  registerBudgetReader(reader: BudgetReader): () => void {
+    this.budgetReader = reader;
+    return () => {
+      if (this.budgetReader === reader) this.budgetReader = null;
+    };
+  }
+
+  /** Four gauges from one read of the budget per scrape. */
+  private budgetGauges(): void {
+    let pending: Promise<BudgetGauges | null> | null = null;
+    const read = () => {
+      pending ??= (this.budgetReader ? withTimeout(this.budgetReader(), READER_TIMEOUT_MS, 'budget read timed out') : Promise.resolve(null))
+        .catch(() => null)
+        .finally(() => setImmediate(() => (pending = null)));
+      return pending;
+    };
+    const gauge = (name: string, help: string, pick: (g: BudgetGauges) => number | null) =>
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        async collect() {
+          this.reset();
+          const gauges = await read();
+          const value = gauges ? pick(gauges) : null;
+          if (value !== null) this.set(value);
+        },
+      });
+    gauge('spotify_budget_per30s', 'Spotify request budget: requests per rolling 30 s (configured or learnt)', (g) => g.per30s);
+    gauge('spotify_budget_used_in_window', 'Spotify request budget: permits taken in the last 30 s by every process', (g) => g.usedInWindow);
+    gauge('spotify_budget_rate_limited_last_hour', 'Spotify 429 answers in the last hour, every process', (g) => g.rateLimitedLastHour);
+    gauge('spotify_budget_paused_seconds', 'Seconds left of the running Spotify 429 pause', (g) => g.pausedSeconds);
   }
 
   recordTokenRefresh(kind: TokenKind, outcome: TokenRefreshOutcome): void {

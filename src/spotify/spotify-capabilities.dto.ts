@@ -1,5 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { CapabilitiesReport } from './spotify.types';
+import { RequestBudgetResponse } from './budget/request-budget.dto';
+import type { BudgetReport } from './budget/spotify-request-budget';
 
 const UNKNOWN = 'null until it is known (auto tier)';
 
@@ -59,10 +61,16 @@ export class CapabilitiesResponse {
   })
   pause!: CappedPauseResponse | null;
 
-  static from(report: CapabilitiesReport): CapabilitiesResponse {
-    const pause = report.pause
-      ? { ...report.pause, until: report.pause.until.toISOString() }
-      : null;
-    return { tier: report.tier, learnedAt: report.learnedAt?.toISOString() ?? null, available: { ...report.available }, pause };
+  @ApiProperty({ type: RequestBudgetResponse, description: 'the shared Spotify request budget (SPOTIFY_REQUEST_BUDGET)' })
+  budget!: RequestBudgetResponse;
+
+  static from(report: CapabilitiesReport, budget: BudgetReport): CapabilitiesResponse {
+    return {
+      tier: report.tier,
+      learnedAt: report.learnedAt?.toISOString() ?? null,
+      available: { ...report.available },
+      pause: report.pause ? { ...report.pause, until: report.pause.until.toISOString() } : null,
+      budget: RequestBudgetResponse.from(budget),
+    };
   }
 }

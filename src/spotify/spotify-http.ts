@@ -4,7 +4,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { SpotifyMalformedResponseError, SpotifyRateLimitedError, SpotifyTransientError } from './spotify.errors';
 import { isObject } from './spotify.mappers';
-import { SpotifyRateLimiter } from './spotify-rate-limiter';
+import { BudgetPermit, SpotifyRequestBudget } from './budget/spotify-request-budget';
 
 export interface SpotifyRequest {
   method: 'GET' | 'POST';
@@ -56,7 +56,7 @@ export class SpotifyHttp {
   private readonly logger = new Logger(SpotifyHttp.name);
 
   constructor(
-    private readonly limiter: SpotifyRateLimiter,
+    private readonly budget: SpotifyRequestBudget,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Optional() private readonly metrics?: MetricsService,
   ) {}
@@ -66,7 +66,8 @@ export class SpotifyHttp {
     let failures = 0;
     let rateLimitWaits = 0;
     for (;;) {
-      if (request.gated) await this.limiter.awaitClearance();
+      // The 429 pause, then a permit from the shared request budget.
+      const permit: BudgetPermit | null = request.gated ? await this.budget.acquire() : null;
       let response: SpotifyResponse;
       try {
         response = await this.fetchOnce(request, requestTimeoutMs);
@@ -96,8 +97,8 @@ export class SpotifyHttp {
         } else {
           this.logger.warn(`Spotify answered 429${quotaExceeded ? ' QUOTA_EXCEEDED' : ''}; pausing ${retryAfterMs} ms`);
         }
-        if (request.gated) await this.limiter.pause(retryAfterMs, quotaExceeded, capped ? requestedMs : null);
-        // The next loop's awaitClearance() does the waiting, so every process waits the same way.
+        if (request.gated) await this.budget.rateLimited(permit, quotaExceeded, retryAfterMs, capped ? requestedMs : null);
+        // The next loop's acquire() does the waiting, so every process waits the same way.
         if (request.gated && !quotaExceeded && retryAfterMs <= maxInlineWaitMs && rateLimitWaits < MAX_RATE_LIMIT_WAITS) {
           rateLimitWaits += 1;
           continue;

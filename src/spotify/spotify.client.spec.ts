@@ -6,7 +6,7 @@ import { AUDIO_FEATURE_RANGES, STORED_AUDIO_FEATURES } from './spotify.normalise
 import type { SpotifyAccountsClient } from './spotify-accounts.client';
 import type { SpotifyCapabilitiesService } from './spotify-capabilities.service';
 import { SpotifyHttp } from './spotify-http';
-import type { SpotifyRateLimiter } from './spotify-rate-limiter';
+import type { SpotifyRequestBudget } from './budget/spotify-request-budget';
 
 // The client over arbitrary answers (the real SpotifyHttp, fetch stubbed): whatever Spotify sends,
 // it returns typed values the columns accept, or throws a typed SpotifyError; never a TypeError,
@@ -18,8 +18,8 @@ function clientAnswering(answer: () => { status: number; text: string }): Spotif
   const config = {
     spotify: { apiBaseUrl: 'https://api.test/v1', requestTimeoutMs: 1000, maxAttempts: 2, maxInlineWaitMs: 0, retryBaseDelayMs: 0, maxRetryAfterS: 3600 },
   } as unknown as AppConfig;
-  const limiter = { awaitClearance: async () => {}, pause: async () => {} } as unknown as SpotifyRateLimiter;
-  const http = new SpotifyHttp(limiter, config);
+  const budget = { acquire: async () => null, rateLimited: async () => {} } as unknown as SpotifyRequestBudget;
+  const http = new SpotifyHttp(budget, config);
   const accounts = { getAppAccessToken: async () => 'app-token', invalidateAppToken: () => {} } as unknown as SpotifyAccountsClient;
   const capabilities = {
     attempt: async (_: string, call: () => Promise<unknown>) => ({ ok: true, value: await call() }),

@@ -206,7 +206,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** What this Spotify app may do: its access tier, learnt from Spotify's answers or configured */
+        /** What this Spotify app may do: its access tier, learnt from Spotify's answers or configured, and its request budget */
         get: operations["getSpotifyCapabilities"];
         put?: never;
         post?: never;
@@ -719,6 +719,35 @@ export interface components {
              */
             cappedSeconds: number;
         };
+        RequestBudgetResponse: {
+            /**
+             * @description SPOTIFY_REQUEST_BUDGET: a fixed number, learnt (auto), or off (only the 429 pause)
+             * @example auto
+             * @enum {string}
+             */
+            mode: "fixed" | "auto" | "off";
+            /**
+             * @description requests per rolling 30 s, configured or learnt so far; null when off
+             * @example 510
+             */
+            per30s: number | null;
+            /**
+             * @description permits taken in the last 30 s by every process of this Spotify client id; null when off or Redis is unreachable
+             * @example 497
+             */
+            usedInWindow: number | null;
+            /**
+             * @description 429 answers in the last hour; null when off or Redis is unreachable
+             * @example 1
+             */
+            rateLimitedLastHour: number | null;
+            /**
+             * Format: date-time
+             * @description end of the running 429 pause (no request is sent before it); null when none
+             * @example null
+             */
+            pausedUntil: string | null;
+        };
         CapabilitiesResponse: {
             /**
              * @description development once batch track fetches are known to be forbidden; extended once batch fetches and popularity are known to work
@@ -735,6 +764,8 @@ export interface components {
             available: components["schemas"]["CapabilityAvailabilityResponse"];
             /** @description a running pause that was cut to SPOTIFY_MAX_RETRY_AFTER_S because Spotify asked for longer; null otherwise */
             pause: components["schemas"]["CappedPauseResponse"] | null;
+            /** @description the shared Spotify request budget (SPOTIFY_REQUEST_BUDGET) */
+            budget: components["schemas"]["RequestBudgetResponse"];
         };
         SyncJobParameters: {
             /**

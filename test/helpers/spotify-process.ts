@@ -6,6 +6,7 @@ import { AppConfig, parseEnv } from '../../src/config/app-config';
 import { AppConfigModule } from '../../src/config/config.module';
 import { createOrmConfig } from '../../src/config/mikro-orm.config';
 import { REDIS, RedisModule } from '../../src/redis/redis.module';
+import { SpotifyRequestBudget } from '../../src/spotify/budget/spotify-request-budget';
 import { SpotifyAccountsClient } from '../../src/spotify/spotify-accounts.client';
 import { SpotifyCapabilitiesService } from '../../src/spotify/spotify-capabilities.service';
 import { SpotifyClient } from '../../src/spotify/spotify.client';
@@ -19,6 +20,7 @@ export interface SpotifyProcess {
   client: SpotifyClient;
   accounts: SpotifyAccountsClient;
   capabilities: SpotifyCapabilitiesService;
+  budget: SpotifyRequestBudget;
   redis: Redis;
   close(): Promise<void>;
 }
@@ -43,6 +45,7 @@ export async function startSpotifyProcess(
     client: moduleRef.get(SpotifyClient),
     accounts: moduleRef.get(SpotifyAccountsClient),
     capabilities: moduleRef.get(SpotifyCapabilitiesService),
+    budget: moduleRef.get(SpotifyRequestBudget),
     redis: moduleRef.get(REDIS),
     close: () => moduleRef.close(),
   };
