@@ -71,7 +71,7 @@ describe('sync job lanes, priority and dry-run plans (development tier)', () => 
 
     const plan = await t.api().post('/v1/sync-jobs').set('Idempotency-Key', 'plan-1').send({ type: 'track_sync', dryRun: true }).expect(200);
     expect(plan.body).toEqual({
-      plan: { type: 'track_sync', songs: 55, requests: 55, estimatedSeconds: null, tier: 'development', budgetPer30s: null },
+      plan: { type: 'track_sync', songs: 55, requests: 55, estimatedSeconds: expect.any(Number), tier: 'development', budgetPer30s: expect.any(Number) },
     });
     const replay = await t.api().post('/v1/sync-jobs').set('Idempotency-Key', 'plan-1').send({ type: 'track_sync', dryRun: true }).expect(200);
     expect(replay.headers['idempotent-replayed']).toBe('true');
@@ -99,30 +99,36 @@ describe('sync job lanes, priority and dry-run plans (development tier)', () => 
     expect(Math.abs(spent - plan.body.plan.requests)).toBeLessThanOrEqual(Math.ceil(plan.body.plan.requests * 0.05));
   });
 
-  it('with a bulk sweep holding the only bulk slot, five single-song syncs each complete in seconds, song synced', async () => {
+  it('with a bulk sweep holding the only bulk slot under a Spotify limit the service is not told, five single-song syncs each complete in seconds', async () => {
     const tracks = [...(await seedLinkedSongs(t, sandbox, 600, 1_000)), ...(await seedLinkedSongs(t, sandbox, 600, 1_600))];
-    // slow enough that the sweep outlasts the five syncs several times over
-    await sandbox.admin.configure({ latencyMs: 100 });
+    // 150 requests per rolling 30 s (the budget learns it), and slow enough that the sweep outlasts the five syncs
+    await sandbox.admin.configure({ latencyMs: 20, rateLimitPer30s: 150 });
     const sweep = await t.api().post('/v1/sync-jobs').send({ type: 'track_sync' }).expect(202);
-    await waitForJob(t, sweep.body.id, (job) => job.status === 'running' && job.progress.done > 0, 30_000);
+    // past the budget's learning: the first 429 (which pauses everyone, as Spotify asks) is behind us
+    await waitForJob(t, sweep.body.id, (job) => job.status === 'running' && job.progress.done >= 200, 90_000);
+    const learnt = await t.api().get('/v1/spotify/capabilities').expect(200);
+    expect(learnt.body.budget).toMatchObject({ mode: 'auto', pausedUntil: null });
 
     const picked = [tracks[1_199], tracks[1_150], tracks[1_100], tracks[1_050], tracks[1_000]];
     for (const track of picked) {
       const songId = await songIdOf(track.id);
       const started = Date.now();
       const single = await t.api().post(`/v1/songs/${songId}/spotify/sync`).expect(202);
-      const done: JobBody = await waitForJob(t, single.body.id, undefined, 10_000);
+      const done: JobBody = await waitForJob(t, single.body.id, undefined, 15_000);
       expect(done).toMatchObject({ status: 'completed', priority: 'interactive', progress: { total: 1, done: 1, failed: 0 } });
       expect(Date.now() - started).toBeLessThan(5_000);
       const { body: song } = await t.api().get(`/v1/songs/${songId}`).expect(200);
       expect(song.spotifyLastSync).toEqual(expect.any(String));
     }
-    // the sweep was still at work: the single syncs did not wait for it
-    const during = (await t.api().get(`/v1/sync-jobs/${sweep.body.id}`).expect(200)).body as JobBody;
-    expect(during.status).toBe('running');
-    expect(during.priority).toBe('bulk');
+    // the sweep was still at work (the single syncs did not wait for it), with an estimate of its end at the budget
+    const during = (await t.api().get(`/v1/sync-jobs/${sweep.body.id}`).expect(200)).body as JobBody & { progress: { estimatedCompletionAt: string | null } };
+    expect(during).toMatchObject({ status: 'running', priority: 'bulk' });
+    expect(Date.parse(during.progress.estimatedCompletionAt!)).toBeGreaterThan(Date.now());
+    const plan = await t.api().post('/v1/sync-jobs').send({ type: 'track_sync', dryRun: true }).expect(200);
+    expect(plan.body.plan.budgetPer30s).toBeGreaterThan(0);
+    expect(plan.body.plan.estimatedSeconds).toBeGreaterThan(0);
     await t.api().post(`/v1/sync-jobs/${sweep.body.id}/cancel`);
-  }, 90_000);
+  }, 180_000);
 
   it('schedules sweep at the tier\'s staleness, as bulk, and spend nothing on popularity in development', async () => {
     const scheduler = t.app.get(SyncScheduler);

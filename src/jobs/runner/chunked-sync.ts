@@ -2,6 +2,7 @@ import type { FreshnessColumn, LinkedSong, SongEnrichmentService } from '../../s
 import { JobParametersError, staleAfterMs } from '../parameters/job-parameters';
 import type { CapabilitiesReport } from '../../spotify/spotify.types';
 import type { SpotifyRateLimitedError } from '../../spotify/spotify.errors';
+import { SpotifyBudgetExhaustedError } from '../../spotify/budget/spotify-request-budget';
 import { AUDIO_FEATURES_BATCH_SIZE, TRACKS_BATCH_SIZE } from '../../spotify/spotify.types';
 import { JobAccountingError } from './job-errors';
 import type { HandlerOutcome, ItemFailure, JobRunContext } from './sync-job.context';
@@ -123,7 +124,7 @@ export async function runChunkedSync(
 
 /** The shared request budget turned the request away before sending it (no 429 came). */
 function isBudgetWait(error: SpotifyRateLimitedError): boolean {
-  return error.name === 'SpotifyBudgetExhaustedError';
+  return error instanceof SpotifyBudgetExhaustedError;
 }
 
 export interface StaleSyncOptions {

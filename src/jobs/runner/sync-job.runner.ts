@@ -2,6 +2,7 @@ import { EntityManager, MikroORM, RequestContext } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { SyncJobQueue } from '../queue/sync-job.queue';
+import { withSpotifyPriority } from '../../spotify/budget/spotify-priority';
 import { MetricsService } from '../../metrics/metrics.service';
 import { PopularityUpdateHandler } from '../handlers/popularity-update.handler';
 import { TrackSyncHandler } from '../handlers/track-sync.handler';
@@ -70,7 +71,9 @@ export class SyncJobRunner {
     let outcome: HandlerOutcome;
     try {
       ctx = this.context(em, job, lease);
-      outcome = await (this.handlers[job.jobType as JobType] as SyncJobHandler).run(ctx);
+      // every Spotify request of the handler takes its permit at the job's priority (interactive first)
+      const handler = this.handlers[job.jobType as JobType] as SyncJobHandler;
+      outcome = await withSpotifyPriority(this.config.jobs.lanes ? job.priority : 'interactive', () => handler.run(ctx));
     } catch (error) {
       // Nothing is saved here: the checkpoint in the row is the last one a chunk committed, so a
       // retry redoes the failed chunk instead of skipping it.
