@@ -930,11 +930,10 @@ export interface components {
              */
             priority?: "interactive" | "bulk";
             /**
-             * @description true: answer 200 with the plan (songs, Spotify requests, estimated time) and create nothing
-             * @default false
+             * @description true: answer 200 with the plan (songs, Spotify requests, estimated time) and create nothing; absent or false: create the job
              * @example false
              */
-            dryRun: boolean;
+            dryRun?: boolean;
         };
         SyncJobPage: {
             items: components["schemas"]["SyncJobResponse"][];

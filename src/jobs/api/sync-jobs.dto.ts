@@ -54,9 +54,8 @@ export class CreateSyncJobDto {
 
   @ApiPropertyOptional({
     type: Boolean,
-    default: false,
     example: false,
-    description: 'true: answer 200 with the plan (songs, Spotify requests, estimated time) and create nothing',
+    description: 'true: answer 200 with the plan (songs, Spotify requests, estimated time) and create nothing; absent or false: create the job',
   })
   @IsOptional()
   @IsBoolean()
