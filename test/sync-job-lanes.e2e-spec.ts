@@ -130,6 +130,20 @@ describe('sync job lanes, priority and dry-run plans (development tier)', () => 
     await t.api().post(`/v1/sync-jobs/${sweep.body.id}/cancel`);
   }, 180_000);
 
+  it('the reconciler queues rows of both lanes that have no Bull job (written while Redis was away)', async () => {
+    const tracks = await seedLinkedSongs(t, sandbox, 2, 2_950);
+    const [a, b] = await Promise.all(tracks.map((track) => songIdOf(track.id)));
+    const rows = await query<{ id: string }>(
+      t.db.url,
+      `INSERT INTO spotify_sync_jobs (job_type, parameters, dedupe_key, priority)
+       VALUES ('track_sync', $1, 'reconcile-interactive', 'interactive'), ('track_sync', $2, 'reconcile-bulk', 'bulk') RETURNING id`,
+      [{ songIds: [a] }, { songIds: [b] }],
+    );
+    for (const row of rows) {
+      expect(await waitForJob(t, row.id, undefined, 15_000)).toMatchObject({ status: 'completed', progress: { total: 1, done: 1, failed: 0 } });
+    }
+  });
+
   it('schedules sweep at the tier\'s staleness, as bulk, and spend nothing on popularity in development', async () => {
     const scheduler = t.app.get(SyncScheduler);
     await scheduler.enqueuePopularityUpdate(new Date('2026-11-30T03:30:00Z'));

@@ -26,9 +26,8 @@ export interface JobRunContext<T extends JobType = JobType> {
   /** true once the worker is shutting down: stop at the next chunk boundary */
   stopping(): boolean;
   /**
-   * Between chunks: waits out a rate-limit or budget pause of `ms` in the worker when it is short
-   * (up to JOB_YIELD_MAX_MS), and lets waiting interactive jobs go first when this one is bulk.
-   * false: the pause is too long (delay the job instead) or the worker is stopping.
+   * After a chunk met a wait for the request budget: sleeps `ms` in the worker when it is short (up
+   * to JOB_YIELD_MAX_MS). false: the wait is too long (delay the job instead) or the worker is stopping.
    */
   waitOut(ms: number): Promise<boolean>;
   /** A bulk job between chunks: returns once no interactive job is waiting (bounded), at once otherwise. */
