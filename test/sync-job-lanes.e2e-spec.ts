@@ -99,37 +99,6 @@ describe('sync job lanes, priority and dry-run plans (development tier)', () => 
     expect(Math.abs(spent - plan.body.plan.requests)).toBeLessThanOrEqual(Math.ceil(plan.body.plan.requests * 0.05));
   });
 
-  it('with a bulk sweep holding the only bulk slot under a Spotify limit the service is not told, five single-song syncs each complete in seconds', async () => {
-    const tracks = [...(await seedLinkedSongs(t, sandbox, 600, 1_000)), ...(await seedLinkedSongs(t, sandbox, 600, 1_600))];
-    // 150 requests per rolling 30 s (the budget learns it), and slow enough that the sweep outlasts the five syncs
-    await sandbox.admin.configure({ latencyMs: 20, rateLimitPer30s: 150 });
-    const sweep = await t.api().post('/v1/sync-jobs').send({ type: 'track_sync' }).expect(202);
-    // past the budget's learning: the first 429 (which pauses everyone, as Spotify asks) is behind us
-    await waitForJob(t, sweep.body.id, (job) => job.status === 'running' && job.progress.done >= 200, 90_000);
-    const learnt = await t.api().get('/v1/spotify/capabilities').expect(200);
-    expect(learnt.body.budget).toMatchObject({ mode: 'auto', pausedUntil: null });
-
-    const picked = [tracks[1_199], tracks[1_150], tracks[1_100], tracks[1_050], tracks[1_000]];
-    for (const track of picked) {
-      const songId = await songIdOf(track.id);
-      const started = Date.now();
-      const single = await t.api().post(`/v1/songs/${songId}/spotify/sync`).expect(202);
-      const done: JobBody = await waitForJob(t, single.body.id, undefined, 15_000);
-      expect(done).toMatchObject({ status: 'completed', priority: 'interactive', progress: { total: 1, done: 1, failed: 0 } });
-      expect(Date.now() - started).toBeLessThan(5_000);
-      const { body: song } = await t.api().get(`/v1/songs/${songId}`).expect(200);
-      expect(song.spotifyLastSync).toEqual(expect.any(String));
-    }
-    // the sweep was still at work (the single syncs did not wait for it), with an estimate of its end at the budget
-    const during = (await t.api().get(`/v1/sync-jobs/${sweep.body.id}`).expect(200)).body as JobBody & { progress: { estimatedCompletionAt: string | null } };
-    expect(during).toMatchObject({ status: 'running', priority: 'bulk' });
-    expect(Date.parse(during.progress.estimatedCompletionAt!)).toBeGreaterThan(Date.now());
-    const plan = await t.api().post('/v1/sync-jobs').send({ type: 'track_sync', dryRun: true }).expect(200);
-    expect(plan.body.plan.budgetPer30s).toBeGreaterThan(0);
-    expect(plan.body.plan.estimatedSeconds).toBeGreaterThan(0);
-    await t.api().post(`/v1/sync-jobs/${sweep.body.id}/cancel`);
-  }, 180_000);
-
   it('the reconciler queues rows of both lanes that have no Bull job (written while Redis was away)', async () => {
     const tracks = await seedLinkedSongs(t, sandbox, 2, 2_950);
     const [a, b] = await Promise.all(tracks.map((track) => songIdOf(track.id)));
@@ -172,4 +141,61 @@ describe('sync job lanes, priority and dry-run plans (development tier)', () => 
     const { body: song } = await t.api().get(`/v1/songs/${songId}`).expect(200);
     expect(song.spotifyLastSync).toEqual(expect.any(String));
   }, 60_000);
+});
+
+/** Its own sandbox and app: the budget learns this limit from scratch, and the sweep runs until the app closes. */
+describe('interactive lane beside a bulk sweep, against a Spotify limit the service is not told', () => {
+  let sandbox: RunningSandbox;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    // 600 requests per rolling 30 s, 20 ms latency: as the benchmark
+    sandbox = await startSandbox({ tier: 'development', catalogueSize: 3_000, clientId: 'jobs-lanes-limited', latencyMs: 20, rateLimitPer30s: 600 });
+    t = await createTestApp('jobs_lanes_limited', {
+      ...sandboxEnv(sandbox),
+      ...FAST_JOBS_ENV,
+      SPOTIFY_ACCESS_TIER: 'development',
+      JOB_CONCURRENCY: '1',
+      JOB_INTERACTIVE_CONCURRENCY: '1',
+    });
+  });
+  afterAll(async () => {
+    await t.close();
+    await sandbox.close();
+  });
+
+  const songIdOf = async (trackId: string) => (await t.api().get(`/v1/songs/by-spotify-id/${trackId}`).expect(200)).body.id as string;
+
+  it('with a bulk sweep holding the only bulk slot under a Spotify limit the service is not told, five single-song syncs each complete in seconds', async () => {
+    const tracks = [...(await seedLinkedSongs(t, sandbox, 600, 1_000)), ...(await seedLinkedSongs(t, sandbox, 600, 1_600))];
+    const sweep = await t.api().post('/v1/sync-jobs').send({ type: 'track_sync' }).expect(202);
+    // past the budget's learning: the first 429 (which pauses everyone, as Spotify asks) is behind us
+    await waitForJob(t, sweep.body.id, (job) => job.status === 'running' && job.progress.done > 0, 30_000);
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const { budget } = (await t.api().get('/v1/spotify/capabilities').expect(200)).body;
+      if (budget.rateLimitedLastHour >= 1 && budget.pausedUntil === null) break;
+      if (Date.now() > deadline) throw new Error(`the budget did not meet the limit: ${JSON.stringify(budget)}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+
+    const picked = [tracks[1_199], tracks[1_150], tracks[1_100], tracks[1_050], tracks[1_000]];
+    for (const track of picked) {
+      const songId = await songIdOf(track.id);
+      const started = Date.now();
+      const single = await t.api().post(`/v1/songs/${songId}/spotify/sync`).expect(202);
+      const done: JobBody = await waitForJob(t, single.body.id, undefined, 15_000);
+      expect(done).toMatchObject({ status: 'completed', priority: 'interactive', progress: { total: 1, done: 1, failed: 0 } });
+      expect(Date.now() - started).toBeLessThan(5_000);
+      const { body: song } = await t.api().get(`/v1/songs/${songId}`).expect(200);
+      expect(song.spotifyLastSync).toEqual(expect.any(String));
+    }
+    // the sweep was still at work (the single syncs did not wait for it), with an estimate of its end at the budget
+    const during = (await t.api().get(`/v1/sync-jobs/${sweep.body.id}`).expect(200)).body as JobBody & { progress: { estimatedCompletionAt: string | null } };
+    expect(during).toMatchObject({ status: 'running', priority: 'bulk' });
+    expect(Date.parse(during.progress.estimatedCompletionAt!)).toBeGreaterThan(Date.now());
+    const plan = await t.api().post('/v1/sync-jobs').send({ type: 'track_sync', dryRun: true }).expect(200);
+    expect(plan.body.plan.budgetPer30s).toBeGreaterThan(0);
+    expect(plan.body.plan.estimatedSeconds).toBeGreaterThan(0);
+  }, 180_000);
 });
