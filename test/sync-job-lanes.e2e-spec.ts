@@ -1,5 +1,6 @@
 import Redis from 'ioredis';
 import { RunningSandbox, startSandbox } from '../sandbox/sandbox-server';
+import { normaliseJobRequest } from '../src/jobs/parameters/job-parameters';
 import { SyncScheduler } from '../src/jobs/schedules/sync.scheduler';
 import { query } from './helpers/database';
 import { sandboxEnv } from './helpers/sandbox-env';
@@ -59,6 +60,25 @@ describe('sync job lanes, priority and dry-run plans (development tier)', () => 
     }
     const [row] = await query<{ priority: string }>(t.db.url, 'SELECT priority FROM spotify_sync_jobs WHERE id = $1', [lowered.body.id]);
     expect(row.priority).toBe('bulk');
+  });
+
+  it('an interactive caller asking for the work of an identical pending bulk job moves it to the interactive lane', async () => {
+    const [track] = await seedLinkedSongs(t, sandbox, 1, 2_980);
+    const songId = await songIdOf(track.id);
+    const request = normaliseJobRequest('track_sync', null, { songIds: [songId] }, 'bulk');
+    // pending bulk, held back by runAfter so no worker takes it meanwhile
+    const [row] = await query<{ id: string }>(
+      t.db.url,
+      `INSERT INTO spotify_sync_jobs (job_type, parameters, dedupe_key, priority, run_after)
+       VALUES ('track_sync', $1, $2, 'bulk', now() + interval '1 hour') RETURNING id`,
+      [request.parameters, request.dedupeKey],
+    );
+    const again = await t.api().post('/v1/sync-jobs').send({ type: 'track_sync', parameters: { songIds: [songId] } }).expect(200);
+    expect(again.body).toMatchObject({ id: row.id, status: 'pending', priority: 'interactive' });
+    // asking for bulk again does not lower it
+    const lower = await t.api().post('/v1/sync-jobs').send({ type: 'track_sync', parameters: { songIds: [songId] }, priority: 'bulk' }).expect(200);
+    expect(lower.body).toMatchObject({ id: row.id, priority: 'interactive' });
+    await t.api().post(`/v1/sync-jobs/${row.id}/cancel`).expect(200);
   });
 
   it('dryRun answers the plan and creates nothing; the run then spends what it said', async () => {
