@@ -73,7 +73,9 @@ describe('a client generated from openapi.json', () => {
       headers: { 'Idempotency-Key': 'generated-client-job-1' },
     });
     expect(created.response.status).toBe(202);
-    let job: SyncJob = created.data!;
+    // 200 is an identical job or, with dryRun, a plan: the answer's shape says which
+    if (!created.data || 'plan' in created.data) throw new Error('expected a job');
+    let job: SyncJob = created.data;
     expect(job).toMatchObject({ type: 'track_sync', status: 'pending', parameters: { staleAfter: 'P1D', maxRequests: 100 } });
 
     // a retry with the same key is answered from the first attempt
@@ -83,6 +85,11 @@ describe('a client generated from openapi.json', () => {
     });
     expect(retried.response.headers.get('Idempotent-Replayed')).toBe('true');
     expect(retried.data).toEqual(created.data);
+
+    const planned = await api.POST('/v1/sync-jobs', { body: { type: 'track_sync', parameters: { staleAfter: 'P1D' }, dryRun: true } });
+    expect(planned.response.status).toBe(200);
+    if (!planned.data || !('plan' in planned.data)) throw new Error('expected a plan');
+    expect(planned.data.plan).toMatchObject({ type: 'track_sync', songs: expect.any(Number), requests: expect.any(Number) });
 
     const deadline = Date.now() + 30_000;
     while (!['completed', 'failed'].includes(job.status) && Date.now() < deadline) {

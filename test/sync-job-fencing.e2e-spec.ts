@@ -20,7 +20,7 @@ describe('sync job fencing', () => {
   });
 
   const newJob = async (key: string) =>
-    (await jobs().insertUnlessActive({ type: 'track_sync', targetId: null, parameters: { staleAfter: 'P7D' }, dedupeKey: key, scheduleKey: null }))!;
+    (await jobs().insertUnlessActive({ type: 'track_sync', targetId: null, parameters: { staleAfter: 'P7D' }, dedupeKey: key, scheduleKey: null, priority: 'bulk' }))!;
 
   it('lets only the latest claimant write: the first claimant completing changes nothing', async () => {
     const job = await newJob('fencing-1');

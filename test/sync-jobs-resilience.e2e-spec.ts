@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { RunningSandbox, startSandbox } from '../sandbox/sandbox-server';
-import { normaliseJobRequest } from '../src/jobs/parameters/job-parameters';
+import { normaliseJobRequest, SWEEP_STALE_AFTER } from '../src/jobs/parameters/job-parameters';
 import { SyncScheduler } from '../src/jobs/schedules/sync.scheduler';
 import { ChildApp, startChildApp } from './helpers/child-app';
 import { query } from './helpers/database';
@@ -193,7 +193,8 @@ describe('sync jobs under failure', () => {
           db.url,
           `INSERT INTO spotify_sync_jobs (job_type, parameters, dedupe_key, run_after)
            VALUES ('track_sync', $1, $2, now() + interval '1 hour') RETURNING id`,
-          [{ staleAfter: 'P7D' }, normaliseJobRequest('track_sync', null).dedupeKey],
+          // the development tier's sweep staleness (the sandbox is development; unknown is costed the same)
+          [{ staleAfter: 'P30D' }, normaliseJobRequest('track_sync', null, { staleAfter: SWEEP_STALE_AFTER.development.track_sync }).dedupeKey],
         );
         await replicas[0].app.get(SyncScheduler).enqueueStaleTrackSync(new Date('2026-11-27T12:00:00Z'));
         const later = await query(db.url, `SELECT id FROM spotify_sync_jobs WHERE schedule_key = 'stale-track-sync@2026-11-27T12:00:00.000Z'`);

@@ -147,7 +147,8 @@ describe('sync jobs API and track_sync / popularity_update', () => {
       await seedLinkedSongs(t, sandbox, 150, 600);
       await sandbox.admin.configure({ serverErrors: { count: 2, status: 503 }, rateLimit: { everyN: 3, retryAfterSeconds: 1 } });
       const created = await t.api().post('/v1/sync-jobs').send({ type: 'track_sync' }).expect(202);
-      const job = await waitForJob(t, created.body.id);
+      // the request budget starts at 20 per 30 s and the tests before used it up: room again within ~30 s
+      const job = await waitForJob(t, created.body.id, undefined, 60_000);
       expect(job).toMatchObject({ status: 'completed', progress: { done: 150, failed: 0 } });
       const log = await sandbox.admin.requests();
       const limited = log.filter((entry) => entry.status === 429);
@@ -156,7 +157,7 @@ describe('sync jobs API and track_sync / popularity_update', () => {
         const during = log.filter((entry) => entry.at > hit.at && entry.at < hit.at + 1000 && entry.endpoint !== 'POST /api/token client_credentials');
         expect(during).toEqual([]);
       }
-    });
+    }, 90_000);
 
     it('cancels a pending job, refuses to cancel or retry others, and retries a failed one', async () => {
       const [track] = await seedLinkedSongs(t, sandbox, 1, 900);

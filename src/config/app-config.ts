@@ -229,6 +229,12 @@ function parseEnvValues(env: Env) {
       attempts: integer(env, 'JOB_ATTEMPTS', 5, 1, 50),
       backoffMs: integer(env, 'JOB_BACKOFF_MS', 5_000, 10, 3_600_000),
       concurrency: integer(env, 'JOB_CONCURRENCY', 2, 1, 50),
+      // slots a worker keeps for interactive jobs only, beside JOB_CONCURRENCY's bulk ones
+      interactiveConcurrency: integer(env, 'JOB_INTERACTIVE_CONCURRENCY', 1, 1, 50),
+      // off: one queue for every job, as before the lanes (the benchmark's baseline)
+      lanes: oneOf(env, 'JOB_LANES', ['on', 'off'], 'on') === 'on',
+      // a wait for the request budget up to this, met by a chunk, is waited out by the worker instead of delaying the job
+      yieldMaxMs: integer(env, 'JOB_YIELD_MAX_MS', 60_000, 0, 3_600_000),
       chunkSize: integer(env, 'JOB_CHUNK_SIZE', 500, 1, 5_000),
       enqueueTimeoutMs: integer(env, 'JOB_ENQUEUE_TIMEOUT_MS', 1_500, 50, 60_000),
       // inside the process's 20 s shutdown budget (src/common/graceful-shutdown.ts)

@@ -7,7 +7,7 @@ import { ConnectionsModule } from '../connections/connections.module';
 import { SongsModule } from '../songs/songs.module';
 import { UsersModule } from '../users/users.module';
 import { UsersService } from '../users/users.service';
-import { SYNC_QUEUE } from './jobs.constants';
+import { SYNC_INTERACTIVE_QUEUE, SYNC_QUEUE } from './jobs.constants';
 import { PopularityUpdateHandler } from './handlers/popularity-update.handler';
 import { SongSyncController } from './api/song-sync.controller';
 import { SyncJobQueue } from './queue/sync-job.queue';
@@ -19,6 +19,8 @@ import { SyncJobsService } from './sync-jobs.service';
 import { SyncScheduler } from './schedules/sync.scheduler';
 import { TrackSyncHandler } from './handlers/track-sync.handler';
 import { UserLibraryHandler } from './handlers/user-library.handler';
+import { JobBudgetEstimator } from './planning/job-budget.estimator';
+import { JobPlannerService } from './planning/job-planner.service';
 
 /**
  * Bull's connection: Bull reads the URL itself, as ioredis (the service's own client) does; only
@@ -60,7 +62,7 @@ export class JobsModule implements OnModuleInit {
             },
           }),
         }),
-        BullModule.registerQueue({ name: SYNC_QUEUE }),
+        BullModule.registerQueue({ name: SYNC_QUEUE }, { name: SYNC_INTERACTIVE_QUEUE }),
         ...(processes ? [ScheduleModule.forRoot()] : []),
         SpotifyModule,
         ConnectionsModule,
@@ -71,6 +73,8 @@ export class JobsModule implements OnModuleInit {
       providers: [
         SyncJobQueue,
         SyncJobsService,
+        JobBudgetEstimator,
+        JobPlannerService,
         TrackSyncHandler,
         PopularityUpdateHandler,
         UserLibraryHandler,

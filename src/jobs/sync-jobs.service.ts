@@ -11,6 +11,7 @@ import { SyncJobFailure } from './records/sync-job-failure.entity';
 import type { SyncJobFailureRepository } from './records/sync-job-failure.repository';
 import type { SyncJobRepository } from './records/sync-job.repository';
 import { SyncJobQueue } from './queue/sync-job.queue';
+import { JobPlan, JobPlannerService } from './planning/job-planner.service';
 
 export interface CreatedJob {
   job: SpotifySyncJob;
@@ -27,24 +28,50 @@ export class SyncJobsService {
     private readonly users: UsersService,
     private readonly songs: SongsService,
     private readonly connections: SpotifyConnectionService,
+    private readonly planner: JobPlannerService,
   ) {}
 
   /** A row first (the source of truth), then a Bull job carrying its id. */
   async create(dto: CreateSyncJobDto, scheduleKey?: string): Promise<CreatedJob> {
-    const request = normaliseJobRequest(dto.type, dto.targetId, dto.parameters);
+    const request = normaliseJobRequest(dto.type, dto.targetId, dto.parameters, dto.priority);
     await this.assertTargetsExist(request);
     for (let attempt = 0; attempt < 3; attempt++) {
       const inserted = await this.jobs().insertUnlessActive({ ...request, scheduleKey: scheduleKey ?? null });
       if (inserted) {
-        await this.queue.enqueue(inserted.id);
+        await this.queue.enqueue(inserted.id, inserted.priority);
         return { job: inserted, created: true };
       }
       // the same schedule tick fired elsewhere, or an identical job still pending/running
       const existing = await this.jobs().findActive(request.dedupeKey, scheduleKey);
-      if (existing) return { job: existing, created: false };
+      if (existing) return { job: await this.promoteIfAsked(existing, request), created: false };
       // the identical job finished between our insert and our read: try again
     }
     throw new ConflictException('An identical job kept changing state; try again');
+  }
+
+  /** What the job would do, without creating it: nothing is written or queued. */
+  async plan(dto: CreateSyncJobDto): Promise<JobPlan> {
+    const request = normaliseJobRequest(dto.type, dto.targetId, dto.parameters, dto.priority);
+    await this.assertTargetsExist(request);
+    return this.planner.plan(request);
+  }
+
+  /** progress.estimatedCompletionAt: only running jobs have one. */
+  estimatedCompletion(job: SpotifySyncJob): Promise<string | null> {
+    return this.planner.completionOf(job).catch(() => null);
+  }
+
+  /**
+   * An interactive caller asking for work an identical pending bulk job will do moves that job to the
+   * interactive lane, so the caller does not wait behind the sweep (a running one keeps its lane).
+   */
+  private async promoteIfAsked(existing: SpotifySyncJob, request: NormalisedJobRequest): Promise<SpotifySyncJob> {
+    if (request.priority !== 'interactive' || existing.priority !== 'bulk') return existing;
+    const promoted = await this.jobs().promote(existing.id);
+    if (!promoted) return existing;
+    await this.queue.remove(promoted.id);
+    await this.queue.enqueue(promoted.id, 'interactive');
+    return promoted;
   }
 
   async get(id: string): Promise<SpotifySyncJob> {
@@ -69,8 +96,9 @@ export class SyncJobsService {
       if (job.status !== 'failed') throw new ConflictException(`Only a failed job can be retried; this one is ${job.status}`);
       throw new ConflictException('An identical job is already pending or running');
     }
-    await this.queue.enqueue(id);
-    return this.get(id);
+    const job = await this.get(id);
+    await this.queue.enqueue(id, job.priority);
+    return job;
   }
 
   /** Only a pending job can be cancelled; a running one finishes its work. */

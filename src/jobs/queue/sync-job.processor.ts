@@ -1,5 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import type { Job } from 'bull';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import type { SyncQueuePayload } from '../jobs.constants';
 import { SyncJobQueue } from './sync-job.queue';
 import { SyncJobRunner } from '../runner/sync-job.runner';
 
@@ -14,12 +16,15 @@ export class SyncJobProcessor implements OnApplicationBootstrap, BeforeApplicati
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  /** Each lane has its own workers: JOB_CONCURRENCY for bulk, JOB_INTERACTIVE_CONCURRENCY kept for interactive work. */
   onApplicationBootstrap(): void {
-    this.queue.process(this.config.jobs.concurrency, async (job) => {
+    const handle = async (job: Job<SyncQueuePayload>) => {
       const result = await this.runner.run(job.data.jobId, { made: job.attemptsMade, max: job.opts.attempts ?? 1 });
       // Bull's own retry with exponential backoff; the row already says why
       if (result === 'retry') throw new Error('Attempt failed; retrying with backoff');
-    });
+    };
+    this.queue.process('bulk', this.config.jobs.concurrency, handle);
+    this.queue.process('interactive', this.config.jobs.interactiveConcurrency, handle);
   }
 
   /** SIGTERM: running jobs stop at their next checkpoint and go back to pending; Bull waits for them. */

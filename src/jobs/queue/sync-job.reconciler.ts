@@ -42,9 +42,9 @@ export class SyncJobReconciler implements OnApplicationBootstrap, OnApplicationS
       const rows = await (this.em.fork().getRepository(SpotifySyncJob) as SyncJobRepository).activeForQueue(500);
       let queued = 0;
       for (const row of rows) {
-        if (await this.queue.isQueued(row.id)) continue;
+        if (await this.queue.isQueued(row.id, row.priority)) continue;
         const runAfter = row.run_after ? new Date(row.run_after).getTime() : 0;
-        if (await this.queue.enqueue(row.id, runAfter - Date.now())) queued++;
+        if (await this.queue.enqueue(row.id, row.priority, runAfter - Date.now())) queued++;
       }
       if (queued) this.logger.log({ queued }, 'Queued sync jobs that had no Bull job');
       return queued;

@@ -1,10 +1,15 @@
-import { Entity, EntityRepositoryType, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, EntityRepositoryType, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
 import { SavedTrackRepository } from './saved-track.repository';
 import { Song } from '../../songs/song.entity';
 import { User } from '../../users/user.entity';
 
 /** A track in a user's Spotify library as last imported; removed_at set when it left the library. */
 @Entity({ tableName: 'spotify_saved_tracks', repository: () => SavedTrackRepository })
+@Index({
+  name: 'idx_spotify_saved_tracks_song',
+  expression:
+    'create index "idx_spotify_saved_tracks_song" on "spotify_saved_tracks" ("song_id") where removed_at is null and song_id is not null',
+})
 export class SavedTrack {
   [EntityRepositoryType]?: SavedTrackRepository;
 

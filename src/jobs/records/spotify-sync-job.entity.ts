@@ -5,6 +5,9 @@ export const JOB_TYPES = ['track_sync', 'user_library', 'popularity_update'] as 
 export type JobType = (typeof JOB_TYPES)[number];
 export const JOB_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
+/** interactive: a caller named the song(s) or the user; bulk: schedules and sweeps (src/jobs/README.md, "Lanes"). */
+export const JOB_PRIORITIES = ['interactive', 'bulk'] as const;
+export type JobPriority = (typeof JOB_PRIORITIES)[number];
 
 /** The source of truth for every sync job; the Bull job only carries this row's id. */
 @Entity({ tableName: 'spotify_sync_jobs', repository: () => SyncJobRepository })
@@ -86,4 +89,8 @@ export class SpotifySyncJob {
   /** The claim number: incremented by each claim; a worker writes only while it is current (Migration20261130000100). */
   @Property({ type: 'integer', default: 0 })
   attempt: number & Opt = 0;
+
+  /** The job's lane (Migration20261130000900); rows from before it ran on the one queue, now the bulk lane's. */
+  @Property({ length: 16, default: 'bulk' })
+  priority: JobPriority & Opt = 'bulk';
 }

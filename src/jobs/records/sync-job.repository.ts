@@ -1,6 +1,6 @@
 import { decodeCursor, fingerprint, keysetPage, Page } from '../../common/cursor';
 import { NOW_UTC, SqlRepository } from '../../common/sql-repository';
-import type { JobStatus, JobType, SpotifySyncJob } from './spotify-sync-job.entity';
+import type { JobPriority, JobStatus, JobType, SpotifySyncJob } from './spotify-sync-job.entity';
 import { SpotifySyncJob as SyncJobEntity } from './spotify-sync-job.entity';
 
 /** A worker's hold on a job row: its id and the claim number it got. */
@@ -21,6 +21,7 @@ export interface NewJobRow {
   parameters: object;
   dedupeKey: string;
   scheduleKey: string | null;
+  priority: JobPriority;
 }
 
 export interface JobListFilter {
@@ -50,11 +51,11 @@ export class SyncJobRepository extends SqlRepository<SpotifySyncJob> {
   /** Inserts a job unless an identical one is pending/running or the schedule tick already made one. */
   async insertUnlessActive(row: NewJobRow): Promise<SpotifySyncJob | null> {
     const rows = await this.execute(
-      `INSERT INTO spotify_sync_jobs (job_type, target_id, parameters, dedupe_key, schedule_key)
-       VALUES (?, ?, ?::jsonb, ?, ?)
+      `INSERT INTO spotify_sync_jobs (job_type, target_id, parameters, dedupe_key, schedule_key, priority)
+       VALUES (?, ?, ?::jsonb, ?, ?, ?)
        ON CONFLICT DO NOTHING
        RETURNING *`,
-      [row.type, row.targetId, JSON.stringify(row.parameters), row.dedupeKey, row.scheduleKey],
+      [row.type, row.targetId, JSON.stringify(row.parameters), row.dedupeKey, row.scheduleKey, row.priority],
     );
     return rows.length ? this.toEntity(rows[0]) : null;
   }
@@ -94,9 +95,26 @@ export class SyncJobRepository extends SqlRepository<SpotifySyncJob> {
     return rows[0]?.checkpoint ?? null;
   }
 
-  /** Rows that must have a Bull job: pending or running, oldest first. */
-  activeForQueue(limit = 500): Promise<{ id: string; run_after: Date | string | null }[]> {
-    return this.execute(`SELECT id, run_after FROM spotify_sync_jobs WHERE status IN ('pending', 'running') ORDER BY created_at LIMIT ?`, [limit]);
+  /** Rows that must have a Bull job: pending or running, interactive first, then oldest first. */
+  activeForQueue(limit = 500): Promise<{ id: string; run_after: Date | string | null; priority: JobPriority }[]> {
+    return this.execute(
+      `SELECT id, run_after, priority FROM spotify_sync_jobs WHERE status IN ('pending', 'running')
+        ORDER BY priority = 'interactive' DESC, created_at LIMIT ?`,
+      [limit],
+    );
+  }
+
+  /**
+   * A pending bulk job that an interactive caller asked for again moves to the interactive lane; the
+   * row as it now is, or null when it is not a pending bulk job (a running one keeps its lane).
+   */
+  async promote(id: string): Promise<SpotifySyncJob | null> {
+    const rows = await this.execute<Record<string, unknown>[]>(
+      `UPDATE spotify_sync_jobs SET priority = 'interactive', updated_at = ${NOW_UTC}
+        WHERE id = ? AND status = 'pending' AND priority = 'bulk' RETURNING *`,
+      [id],
+    );
+    return rows.length ? this.toEntity(rows[0]) : null;
   }
 
   /**

@@ -1,6 +1,8 @@
 import type { FreshnessColumn, LinkedSong, SongEnrichmentService } from '../../songs/song-enrichment.service';
 import { JobParametersError, staleAfterMs } from '../parameters/job-parameters';
 import type { CapabilitiesReport } from '../../spotify/spotify.types';
+import type { SpotifyRateLimitedError } from '../../spotify/spotify.errors';
+import { SpotifyBudgetExhaustedError } from '../../spotify/budget/spotify-request-budget';
 import { AUDIO_FEATURES_BATCH_SIZE, TRACKS_BATCH_SIZE } from '../../spotify/spotify.types';
 import { JobAccountingError } from './job-errors';
 import type { HandlerOutcome, ItemFailure, JobRunContext } from './sync-job.context';
@@ -67,6 +69,7 @@ export async function runChunkedSync(
   let featuresIncomplete = 0;
   for (;;) {
     if (ctx.stopping()) return { kind: 'interrupted' };
+    await ctx.yieldToInteractive();
     let limit = options.chunkSize;
     if (maxRequests !== undefined) {
       const report = await options.report();
@@ -104,11 +107,24 @@ export async function runChunkedSync(
       if (written.audioFeaturesUnavailable) notes.add(`Audio features not stored: ${written.audioFeaturesUnavailable}`);
       featuresIncomplete += written.featuresIncomplete;
     });
-    // what was settled before the pause is committed; the job is delayed and asks for the rest later
-    if (fetched.interrupted) throw fetched.interrupted.error;
+    // What was settled before the pause is committed. A short wait for the request budget (our own
+    // pacing: nothing was refused) is waited out here, so the run keeps its worker and goes on with the
+    // next chunk; a 429 pause or a long wait delays the job (it asks for the rest later).
+    if (fetched.interrupted) {
+      const error: SpotifyRateLimitedError = fetched.interrupted.error;
+      if (!isBudgetWait(error) || !(await ctx.waitOut(error.retryAfterMs))) {
+        if (ctx.stopping()) return { kind: 'interrupted' };
+        throw error;
+      }
+    }
   }
   if (featuresIncomplete) notes.add(`${featuresIncomplete} songs' audio features came back incomplete and were not stored`);
   return { kind: 'completed', resultMessage: notes.size ? [...notes].join('; ') : undefined };
+}
+
+/** The shared request budget turned the request away before sending it (no 429 came). */
+function isBudgetWait(error: SpotifyRateLimitedError): boolean {
+  return error instanceof SpotifyBudgetExhaustedError;
 }
 
 export interface StaleSyncOptions {

@@ -25,6 +25,13 @@ export interface JobRunContext<T extends JobType = JobType> {
   recordFailures(failures: ItemFailure[], em?: EntityManager): Promise<void>;
   /** true once the worker is shutting down: stop at the next chunk boundary */
   stopping(): boolean;
+  /**
+   * After a chunk met a wait for the request budget: sleeps `ms` in the worker when it is short (up
+   * to JOB_YIELD_MAX_MS). false: the wait is too long (delay the job instead) or the worker is stopping.
+   */
+  waitOut(ms: number): Promise<boolean>;
+  /** A bulk job between chunks: returns once no interactive job is waiting (bounded), at once otherwise. */
+  yieldToInteractive(): Promise<void>;
 }
 
 export type HandlerOutcome =

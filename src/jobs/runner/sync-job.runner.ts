@@ -1,5 +1,8 @@
 import { EntityManager, MikroORM, RequestContext } from '@mikro-orm/postgresql';
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import { SyncJobQueue } from '../queue/sync-job.queue';
+import { withSpotifyPriority } from '../../spotify/budget/spotify-priority';
 import { MetricsService } from '../../metrics/metrics.service';
 import { PopularityUpdateHandler } from '../handlers/popularity-update.handler';
 import { TrackSyncHandler } from '../handlers/track-sync.handler';
@@ -18,6 +21,10 @@ export type RunResult =
   | 'finished' // completed, failed for good, delayed, interrupted or lost to another worker: Bull is done with it
   | 'retry'; // a transient failure: Bull retries with backoff
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+/** The longest a bulk job holds back between chunks for waiting interactive jobs. */
+const YIELD_MAX_MS = 5_000;
+
 const jobsOf = (em: EntityManager) => em.getRepository(SpotifySyncJob) as SyncJobRepository;
 
 /**
@@ -32,6 +39,8 @@ export class SyncJobRunner {
 
   constructor(
     private readonly orm: MikroORM,
+    private readonly queue: SyncJobQueue,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: MetricsService,
     private readonly events: WebhookEvents,
     trackSync: TrackSyncHandler,
@@ -62,7 +71,9 @@ export class SyncJobRunner {
     let outcome: HandlerOutcome;
     try {
       ctx = this.context(em, job, lease);
-      outcome = await (this.handlers[job.jobType as JobType] as SyncJobHandler).run(ctx);
+      // every Spotify request of the handler takes its permit at the job's priority (interactive first)
+      const handler = this.handlers[job.jobType as JobType] as SyncJobHandler;
+      outcome = await withSpotifyPriority(this.config.jobs.lanes ? job.priority : 'interactive', () => handler.run(ctx));
     } catch (error) {
       // Nothing is saved here: the checkpoint in the row is the last one a chunk committed, so a
       // retry redoes the failed chunk instead of skipping it.
@@ -111,9 +122,35 @@ export class SyncJobRunner {
       checkpoint,
       progress,
       stopping: () => this.shuttingDown,
+      waitOut: (ms) => this.waitOut(ms),
+      yieldToInteractive: () => (job.priority === 'bulk' ? this.yieldToInteractive() : Promise.resolve()),
       save: (tx = em) => jobsOf(tx).progress(lease, progress, checkpoint),
       recordFailures: (failures, tx = em) => (tx.getRepository(SyncJobFailure) as SyncJobFailureRepository).record(job.id, failures),
     };
+  }
+
+  /** Sleeps through a short pause in slices, so a shutdown is not held up by it. */
+  private async waitOut(ms: number): Promise<boolean> {
+    if (ms > this.config.jobs.yieldMaxMs) return false;
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      if (this.shuttingDown) return false;
+      await sleep(Math.min(250, until - Date.now()));
+    }
+    return !this.shuttingDown;
+  }
+
+  /**
+   * Interactive jobs have their own workers; this only matters when they are all busy and more wait:
+   * then a bulk job holds back between chunks (at most YIELD_MAX_MS), so its requests do not compete.
+   */
+  private async yieldToInteractive(): Promise<void> {
+    const until = Date.now() + YIELD_MAX_MS;
+    while (Date.now() < until && !this.shuttingDown) {
+      const waiting = await this.queue.interactiveWaiting().catch(() => 0);
+      if (!waiting) return;
+      await sleep(100);
+    }
   }
 
   private async handleError(em: EntityManager, job: SpotifySyncJob, lease: JobLease, error: unknown, attempt: AttemptCount): Promise<RunResult> {

@@ -4,6 +4,7 @@ import { CronJob } from 'cron';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { SpotifyCapabilitiesService } from '../../spotify/spotify-capabilities.service';
 import { SCHEDULES } from '../jobs.constants';
+import { SWEEP_STALE_AFTER } from '../parameters/job-parameters';
 import { SyncJobsService } from '../sync-jobs.service';
 
 /**
@@ -26,8 +27,10 @@ export class SyncScheduler implements OnApplicationBootstrap {
     this.register(SCHEDULES.popularityUpdate, this.config.jobs.popularityCron, (at) => this.enqueuePopularityUpdate(at));
   }
 
+  /** At the tier's staleness (SWEEP_STALE_AFTER), so a sweep stays inside the request budget. */
   async enqueueStaleTrackSync(firedAt: Date): Promise<void> {
-    await this.jobs.create({ type: 'track_sync' }, scheduleKey(SCHEDULES.staleTrackSync, firedAt));
+    const staleAfter = SWEEP_STALE_AFTER[await this.capabilities.tier()].track_sync;
+    await this.jobs.create({ type: 'track_sync', parameters: { staleAfter } }, scheduleKey(SCHEDULES.staleTrackSync, firedAt));
   }
 
   /** Only where the tier provides popularity. */
@@ -36,7 +39,8 @@ export class SyncScheduler implements OnApplicationBootstrap {
       this.logger.log('Skipping the popularity schedule: this Spotify app gets no popularity');
       return;
     }
-    await this.jobs.create({ type: 'popularity_update' }, scheduleKey(SCHEDULES.popularityUpdate, firedAt));
+    const staleAfter = SWEEP_STALE_AFTER.extended.popularity_update;
+    await this.jobs.create({ type: 'popularity_update', parameters: { staleAfter } }, scheduleKey(SCHEDULES.popularityUpdate, firedAt));
   }
 
   private register(name: string, expression: string, tick: (firedAt: Date) => Promise<void>): void {
