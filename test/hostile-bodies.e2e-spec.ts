@@ -1,6 +1,37 @@
+import { fork } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { API_KEY, createTestApp, TestApp } from './helpers/test-app';
+import { join } from 'node:path';
+import { API_KEY, createTestApp, TestApp, testEnv } from './helpers/test-app';
+
+/**
+ * The app in a process of its own (bench/hostile-bodies.server.ts) that reports its own event-loop
+ * delay: what this test process does (building 1 MB bodies, timers other test files left) never
+ * shows in it.
+ */
+async function startIsolatedServer(databaseUrl: string) {
+  const child = fork(join(__dirname, '..', 'bench', 'hostile-bodies.server.ts'), [], {
+    execArgv: ['-r', 'ts-node/register/transpile-only'],
+    env: { ...process.env, ...testEnv({ DATABASE_URL: databaseUrl, APP_ROLE: 'api', METRICS_PORT: '0' }) } as NodeJS.ProcessEnv,
+  });
+  const next = (type: string) =>
+    new Promise<{ type: string; port?: number; maxMs?: number }>((resolve) => {
+      const onMessage = (m: { type: string }) => m.type === type && (child.off('message', onMessage), resolve(m));
+      child.on('message', onMessage);
+    });
+  const { port } = await next('ready');
+  const ask = async (type: 'reset' | 'read') => {
+    const answer = next(type);
+    child.send({ type });
+    return answer;
+  };
+  return {
+    base: `http://127.0.0.1:${port}`,
+    resetLoopDelay: () => ask('reset'),
+    maxLoopDelayMs: async () => (await ask('read')).maxMs!,
+    stop: () => new Promise<void>((resolve) => (child.once('exit', () => resolve()), child.send({ type: 'stop' }))),
+  };
+}
 
 /** Raw request over a fresh socket (supertest would re-serialise the body). */
 function send(base: string, method: string, path: string, body: string): Promise<{ status: number; body: any; ms: number }> {
@@ -101,30 +132,36 @@ describe('hostile bodies (issue 11, findings 1 and 2)', () => {
   });
 
   it('keeps /health/live under 200 ms while three clients send hostile bodies, each answered in bounded time', async () => {
-    const bodies = [hostileBodies.unknownKeys80k(), `{"displayName":${hostileBodies.nested(10_000)}}`, hostileBodies.nested(262_000)];
-    const poll = pollLiveness(base);
-    await new Promise((r) => setTimeout(r, 50));
-    const until = performance.now() + 1_500;
-    const answers = await Promise.all(
-      [0, 1, 2].map(async (client) => {
-        const results = [];
-        for (let round = 0; performance.now() < until; round++) results.push(await send(base, 'POST', '/v1/users', bodies[(client + round) % 3]));
-        return results;
-      }),
-    );
-    const times = await poll.stop();
-    for (const res of answers.flat()) {
-      expect(res.status).toBe(400);
-      expect(res.ms).toBeLessThan(2_000);
+    const server = await startIsolatedServer(t.db.url);
+    try {
+      const bodies = [hostileBodies.unknownKeys80k(), `{"displayName":${hostileBodies.nested(10_000)}}`, hostileBodies.nested(262_000)];
+      await server.resetLoopDelay();
+      const poll = pollLiveness(server.base);
+      await new Promise((r) => setTimeout(r, 50));
+      const until = performance.now() + 1_500;
+      const answers = await Promise.all(
+        [0, 1, 2].map(async (client) => {
+          const results = [];
+          for (let round = 0; performance.now() < until; round++) results.push(await send(server.base, 'POST', '/v1/users', bodies[(client + round) % 3]));
+          return results;
+        }),
+      );
+      const times = await poll.stop();
+      const loopDelayMs = await server.maxLoopDelayMs();
+      for (const res of answers.flat()) {
+        expect(res.status).toBe(400);
+        expect(res.ms).toBeLessThan(2_000);
+      }
+      expect(answers.flat().length).toBeGreaterThan(6);
+      expect(times.length).toBeGreaterThan(10);
+      // The server's own loop never waited 200 ms, so a liveness probe arriving at any moment was
+      // answered within that; the probes seen from here (this process shares 2 cores with the
+      // rest of the suite) must all have been answered, none slower than a second.
+      expect(loopDelayMs).toBeLessThan(200);
+      expect(Math.max(...times)).toBeLessThan(1_000);
+    } finally {
+      await server.stop();
     }
-    expect(answers.flat().length).toBeGreaterThan(6);
-    expect(times.length).toBeGreaterThan(10);
-    // The stall this guards against held the loop for seconds, so every poll in it was slow. On a
-    // shared 2-core machine one poll can wait out an OS time slice taken by another test worker:
-    // the 95th percentile carries the 200 ms bound, and no single poll may take a second.
-    const sorted = [...times].sort((a, b) => a - b);
-    expect(sorted[Math.ceil(sorted.length * 0.95) - 1]).toBeLessThan(200);
-    expect(sorted[sorted.length - 1]).toBeLessThan(1_000);
   });
 
   it('lists at most 50 problems in a validation answer', async () => {
