@@ -4,6 +4,7 @@ import { AuthorizeResponse } from '../connections/spotify-connection.dto';
 import { UserIdParam } from '../users/users.dto';
 import { SpotifyAuthorizeService } from './spotify-authorize.service';
 import { ApiEndpoint } from '../openapi/api-endpoint.decorator';
+import { Idempotent } from '../idempotency/idempotent.decorator';
 
 /** POST /v1/users/:id/spotify/authorize: the browser flow's start; the other /spotify routes live in connections/. */
 @ApiTags('spotify connection')
@@ -13,6 +14,7 @@ export class SpotifyAuthorizeController {
   constructor(private readonly authorizer: SpotifyAuthorizeService) {}
 
   @ApiEndpoint('authorizeSpotify', 'Start connecting the user’s Spotify account: get the URL to send their browser to')
+  @Idempotent()
   @Post('authorize')
   @HttpCode(200)
   @ApiOkResponse({

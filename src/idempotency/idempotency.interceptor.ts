@@ -1,8 +1,6 @@
 import { CallHandler, ConflictException, ExecutionContext, Injectable, Logger, NestInterceptor, UnprocessableEntityException } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { from, mergeMap, Observable, of } from 'rxjs';
-import { IS_PUBLIC } from '../common/public.decorator';
 import { InvalidInputException } from '../common/validation';
 import { apiKeyDigest, isStorableStatus, parseIdempotencyKey, requestFingerprint } from './idempotency-request';
 import { IdempotencyService } from './idempotency.service';
@@ -17,24 +15,20 @@ interface Claim {
 }
 
 /**
- * Idempotency-Key on every POST behind the API key (the same routes the OpenAPI document marks).
- * Runs after the API-key guard, so a key is only ever scoped to an accepted API key.
+ * Idempotency-Key on the routes marked @Idempotent(): every POST behind the API key (the same
+ * routes the OpenAPI document marks). Runs after the API-key guard, so a key is only ever
+ * scoped to an accepted API key.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
   private readonly logger = new Logger(IdempotencyInterceptor.name);
 
-  constructor(
-    private readonly reflector: Reflector,
-    private readonly idempotency: IdempotencyService,
-  ) {}
+  constructor(private readonly idempotency: IdempotencyService) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle();
     const req = context.switchToHttp().getRequest<Request>();
     const res = context.switchToHttp().getResponse<Response>();
-    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
-    if (req.method !== 'POST' || isPublic) return next.handle();
 
     const parsed = parseIdempotencyKey(req.headers[IDEMPOTENCY_HEADER]);
     if (!parsed) return next.handle();

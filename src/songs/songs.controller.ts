@@ -13,6 +13,7 @@ import {
 } from './songs.dto';
 import { SongsService } from './songs.service';
 import { ApiEndpoint } from '../openapi/api-endpoint.decorator';
+import { Idempotent } from '../idempotency/idempotent.decorator';
 
 @ApiTags('songs')
 @ApiBearerAuth('api-key')
@@ -20,6 +21,7 @@ import { ApiEndpoint } from '../openapi/api-endpoint.decorator';
 export class SongsController {
   constructor(private readonly songs: SongsService) {}
 
+  @Idempotent()
   @Post()
   @ApiEndpoint('createSong', 'Add a song to the catalogue', { errors: { 409: 'spotifyTrackId is already linked to another song' } })
   @ApiCreatedResponse({ type: SongResponse })
@@ -27,6 +29,7 @@ export class SongsController {
     return SongResponse.from(await this.songs.create(dto));
   }
 
+  @Idempotent()
   @Post('bulk')
   @HttpCode(200)
   @ApiEndpoint('bulkUpsertSongs', 'Create or update up to 1,000 songs (by spotifyTrackId, else isrc); invalid rows are rejected one by one')

@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse,
 import { CreateUserDto, UserIdParam, UserResponse } from './users.dto';
 import { UsersService } from './users.service';
 import { ApiEndpoint } from '../openapi/api-endpoint.decorator';
+import { Idempotent } from '../idempotency/idempotent.decorator';
 
 @ApiTags('users')
 @ApiBearerAuth('api-key')
@@ -11,6 +12,7 @@ export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @ApiEndpoint('createUser', 'Create a user (the id may be chosen by the caller)', { errors: { 409: 'A user with this id or email already exists' } })
+  @Idempotent()
   @Post()
   @ApiCreatedResponse({ type: UserResponse })
   async create(@Body() dto: CreateUserDto): Promise<UserResponse> {

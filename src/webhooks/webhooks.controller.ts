@@ -24,6 +24,7 @@ import {
   WebhookResponse,
 } from './webhooks.dto';
 import { WebhooksService } from './webhooks.service';
+import { Idempotent } from '../idempotency/idempotent.decorator';
 
 @ApiTags('webhooks')
 @ApiBearerAuth('api-key')
@@ -31,6 +32,7 @@ import { WebhooksService } from './webhooks.service';
 export class WebhooksController {
   constructor(private readonly webhooks: WebhooksService) {}
 
+  @Idempotent()
   @Post()
   @ApiOperation({ operationId: 'createWebhook', summary: 'Subscribe a URL to events; the signing secret is shown only here' })
   @ApiCreatedResponse({ type: CreatedWebhookResponse })
@@ -75,6 +77,7 @@ export class WebhooksController {
     return { items: page.items.map(DeliveryResponse.from), nextCursor: page.nextCursor };
   }
 
+  @Idempotent()
   @Post(':id/deliveries/:deliveryId/redeliver')
   @HttpCode(202)
   @ApiOperation({ operationId: 'redeliverWebhook', summary: 'Send a delivered or failed delivery again, now' })

@@ -7,6 +7,7 @@ import { SongLinkService } from '../../songs/song-link.service';
 import { SyncJobResponse } from './sync-jobs.dto';
 import { SyncJobsService } from '../sync-jobs.service';
 import { ApiEndpoint } from '../../openapi/api-endpoint.decorator';
+import { Idempotent } from '../../idempotency/idempotent.decorator';
 
 @ApiTags('songs')
 @ApiBearerAuth('api-key')
@@ -18,6 +19,7 @@ export class SongSyncController {
   ) {}
 
   @ApiEndpoint('matchSong', 'Find the song’s Spotify track (ISRC first, then title, artist and duration) and link it', { errors: { 502: 'Spotify could not answer', 503: 'Spotify asked us to slow down: retry after Retry-After seconds' } })
+  @Idempotent()
   @Post('match')
   @HttpCode(200)
   @ApiOkResponse({ type: MatchResponse, description: 'matched: true and the linked song, or matched: false and why not' })
@@ -45,6 +47,7 @@ export class SongSyncController {
   }
 
   @ApiEndpoint('syncSong', 'Queue a track_sync of this song (deduplicated like any job)', { errors: { 409: 'The song is not linked to a Spotify track' } })
+  @Idempotent()
   @Post('sync')
   @ApiAcceptedResponse({ type: SyncJobResponse, description: 'A track_sync of this song, queued' })
   @ApiOkResponse({ type: SyncJobResponse, description: 'An identical job still pending or running' })

@@ -12,6 +12,7 @@ import {
 } from './sync-jobs.dto';
 import { SyncJobsService } from '../sync-jobs.service';
 import { ApiEndpoint } from '../../openapi/api-endpoint.decorator';
+import { Idempotent } from '../../idempotency/idempotent.decorator';
 
 @ApiTags('sync jobs')
 @ApiBearerAuth('api-key')
@@ -26,6 +27,7 @@ export class SyncJobsController {
       'current access tier and the time at the current request budget. Nothing is created or queued.',
     errors: { 404: 'The target user or song does not exist', 409: 'The user has not connected a Spotify account' },
   })
+  @Idempotent()
   @Post()
   @ApiAcceptedResponse({ type: SyncJobResponse, description: 'A new job, queued' })
   @ApiOkResponse({
@@ -71,6 +73,7 @@ export class SyncJobsController {
   }
 
   @ApiEndpoint('retrySyncJob', 'Put a failed job back to pending')
+  @Idempotent()
   @Post(':id/retry')
   @HttpCode(202)
   @ApiAcceptedResponse({ type: SyncJobResponse })
@@ -80,6 +83,7 @@ export class SyncJobsController {
   }
 
   @ApiEndpoint('cancelSyncJob', 'Cancel a pending job')
+  @Idempotent()
   @Post(':id/cancel')
   @HttpCode(200)
   @ApiOkResponse({ type: SyncJobResponse })
