@@ -1,4 +1,4 @@
-import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, hkdfSync, KeyObject, randomBytes, timingSafeEqual } from 'node:crypto';
 import { InvalidInputException } from './validation';
 
 /**
@@ -6,12 +6,15 @@ import { InvalidInputException } from './validation';
  * (CURSOR_SIGNING_KEY, else derived from the first TOKEN_ENCRYPTION_KEYS key); until then a
  * random per-process key, so an unconfigured process never accepts a cursor it did not make.
  */
-let signingKey: Buffer = randomBytes(32);
+// made once: given raw bytes, createHmac imports them on every call (4x the HMAC's cost on Node 24)
+let signingKey: KeyObject = createSecretKey(randomBytes(32));
 
 export function configureCursorSigning(config: { cursorSigningKey?: string; encryptionKeys: { key: Buffer }[] }): void {
-  signingKey = config.cursorSigningKey
-    ? Buffer.from(config.cursorSigningKey, 'utf8')
-    : Buffer.from(hkdfSync('sha256', config.encryptionKeys[0].key, Buffer.alloc(0), 'spotify-sync cursor signing v1', 32));
+  signingKey = createSecretKey(
+    config.cursorSigningKey
+      ? Buffer.from(config.cursorSigningKey, 'utf8')
+      : Buffer.from(hkdfSync('sha256', config.encryptionKeys[0].key, Buffer.alloc(0), 'spotify-sync cursor signing v1', 32)),
+  );
 }
 
 function sign(payload: string): Buffer {
