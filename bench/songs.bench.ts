@@ -25,6 +25,8 @@ import { createTestDatabase } from '../test/helpers/database';
 import { freePort } from '../test/helpers/free-port';
 import { BENCH_API_KEY, benchServiceEnv, base62, ms, mulberry32, printTable, summarise } from './support';
 
+type Summary = ReturnType<typeof summarise>;
+
 const TOTAL = Number(process.env.BENCH_SONGS ?? 100_000);
 const BATCH = 1_000;
 const API_KEY = BENCH_API_KEY;
@@ -64,19 +66,25 @@ async function timeBatches(rows: SongColumns[], write: (batch: SongColumns[]) =>
 }
 
 /**
- * The compiled service (`node dist/main.js`, as in production) in a process of its own, so the
- * client's work (sending, parsing 50 songs) is not on the server's event loop.
+ * A server in a process of its own, so the client's work (sending, parsing 50 songs) is not on
+ * its event loop: the compiled service (`node dist/main.js`, as in production) or the floor.
  */
-async function startServiceProcess(env: Record<string, string>): Promise<{ port: number; stop(): Promise<void> }> {
+async function startProcess(
+  args: string[],
+  env: Record<string, string>,
+  probe: string,
+): Promise<{ port: number; stop(): Promise<void> }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(__dirname, '..', 'dist', 'main.js')], {
+  const child = spawn(process.execPath, args, {
     env: { ...process.env, ...env, PORT: String(port), METRICS_PORT: '0' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   for (let i = 0; i < 300; i++) {
-    const live = await fetch(`http://127.0.0.1:${port}/health/live`).then((r) => r.ok).catch(() => false);
+    const live = await fetch(`http://127.0.0.1:${port}${probe}`, { headers: { authorization: `Bearer ${API_KEY}` } })
+      .then((r) => r.ok)
+      .catch(() => false);
     if (live) break;
-    if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode}`);
+    if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited with ${child.exitCode}`);
     await sleep(100);
   }
   return {
@@ -176,6 +184,18 @@ async function main(): Promise<void> {
       }
       return summarise(samples);
     };
+    const sampleInTurn = async (fns: (() => Promise<void>)[], n: number) => {
+      for (let i = 0; i < 50; i++) for (const fn of fns) await fn(); // warm-up
+      const samples: number[][] = fns.map(() => []);
+      for (let i = 0; i < n; i++) {
+        for (const [k, fn] of fns.entries()) {
+          const start = performance.now();
+          await fn();
+          samples[k].push(performance.now() - start);
+        }
+      }
+      return samples.map(summarise);
+    };
     const throughput = async (fn: () => Promise<void>, concurrency: number, total: number) => {
       let next = 0;
       const start = performance.now();
@@ -192,16 +212,25 @@ async function main(): Promise<void> {
     await app.close();
     app = undefined;
 
-    // the same route served by `node dist/main.js` in a process of its own (what a caller sees)
-    const service = await startServiceProcess(serviceEnv);
-    let apart: { latency: ReturnType<typeof summarise>; rps: number; sql: ReturnType<typeof summarise> };
+    // the same route served by `node dist/main.js` in a process of its own (what a caller sees),
+    // beside the floor (a bare node:http server running the route's SQL) and the SQL itself,
+    // sampled request by request in turn so that all three see the same moments of this shared machine
+    const listPath = '/v1/songs?sort=-popularity&limit=50';
+    const listSql = (orm.em.fork().getRepository(Song) as SongRepository).buildListQuery({ sort: '-popularity', limit: 50 }).toSQL().toNative();
+    const service = await startProcess([join(__dirname, '..', 'dist', 'main.js')], serviceEnv, '/health/live');
+    const floor = await startProcess(
+      ['-r', 'ts-node/register/transpile-only', join(__dirname, 'list-floor.server.ts')],
+      { DATABASE_URL: repoDb.url, LIST_SQL: JSON.stringify(listSql) },
+      '/list',
+    );
+    let apart: { service: Summary; floor: Summary; sql: Summary; rps: number };
     try {
-      const getApart = httpGetter(service.port, '/v1/songs?sort=-popularity&limit=50');
-      const latency = await sample(getApart, 500);
-      const sql = await sample(direct, 500);
-      apart = { latency, rps: await throughput(getApart, 8, 2_000), sql };
+      const getService = httpGetter(service.port, listPath);
+      const [serviceLatency, floorLatency, sqlLatency] = await sampleInTurn([getService, httpGetter(floor.port, '/list'), direct], 1_000);
+      apart = { service: serviceLatency, floor: floorLatency, sql: sqlLatency, rps: await throughput(getService, 8, 2_000) };
     } finally {
       await service.stop();
+      await floor.stop();
     }
     const plan = await pg.query(`EXPLAIN ${sql}`);
     const verdict = (http: number, base: number) => `${(http / base).toFixed(2)}x the SQL's p95 (target < 2x): ${http < 2 * base ? 'met' : 'MISSED'}`;
@@ -214,12 +243,18 @@ async function main(): Promise<void> {
         `${Math.round(httpRps)} req/s (8 concurrent, 2,000)`,
         verdict(httpLatency.p95, sqlLatency.p95),
       ],
-      ['same SQL again, pg driver', `${ms(apart.sql.p50)} / ${ms(apart.sql.p95)} / ${ms(apart.sql.p99)}`, '-', 'baseline'],
+      ['same SQL again, pg driver (the three rows below in turn, 1,000 each)', `${ms(apart.sql.p50)} / ${ms(apart.sql.p95)} / ${ms(apart.sql.p99)}`, '-', 'baseline'],
+      [
+        'floor: bare node:http + pg running the route\'s SQL, own process',
+        `${ms(apart.floor.p50)} / ${ms(apart.floor.p95)} / ${ms(apart.floor.p99)}`,
+        '-',
+        `${(apart.floor.p95 / apart.sql.p95).toFixed(2)}x the SQL's p95 (no framework: what any HTTP server pays here)`,
+      ],
       [
         'HTTP, node dist/main.js in its own process',
-        `${ms(apart.latency.p50)} / ${ms(apart.latency.p95)} / ${ms(apart.latency.p99)}`,
+        `${ms(apart.service.p50)} / ${ms(apart.service.p95)} / ${ms(apart.service.p99)}`,
         `${Math.round(apart.rps)} req/s (8 concurrent, 2,000)`,
-        verdict(apart.latency.p95, apart.sql.p95),
+        verdict(apart.service.p95, apart.sql.p95),
       ],
     ]);
     console.log(`  plan: ${plan.rows.map((r) => r['QUERY PLAN'].trim()).slice(0, 3).join(' | ')}`);
