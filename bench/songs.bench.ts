@@ -254,7 +254,7 @@ async function main(): Promise<void> {
         'HTTP, node dist/main.js in its own process',
         `${ms(apart.service.p50)} / ${ms(apart.service.p95)} / ${ms(apart.service.p99)}`,
         `${Math.round(apart.rps)} req/s (8 concurrent, 2,000)`,
-        verdict(apart.service.p95, apart.sql.p95),
+        `${verdict(apart.service.p95, apart.sql.p95)}; ${(apart.service.p95 / apart.floor.p95).toFixed(2)}x the floor's`,
       ],
     ]);
     console.log(`  plan: ${plan.rows.map((r) => r['QUERY PLAN'].trim()).slice(0, 3).join(' | ')}`);
