@@ -31,12 +31,20 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
   });
 }
 
-/** NUL has no place in any text we store, and PostgreSQL refuses it (a 500 before this check). */
-function nulProblems(value: unknown, field: string): FieldError[] {
+/** A surrogate code unit standing alone: valid in a JS string, not in UTF-8. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * Text we store must be Unicode PostgreSQL accepts. NUL it refuses; a lone surrogate makes
+ * validator.js throw (URIError) before any check answers. Both were 500s before this check.
+ */
+function textProblems(value: unknown, field: string): FieldError[] {
   if (typeof value === 'string') {
-    return value.includes('\u0000') ? [{ field, reasons: [`${field} must not contain NUL characters`] }] : [];
+    if (value.includes('\u0000')) return [{ field, reasons: [`${field} must not contain NUL characters`] }];
+    return LONE_SURROGATE.test(value) ? [{ field, reasons: [`${field} must be well-formed Unicode (no lone surrogates)`] }] : [];
   }
-  if (Array.isArray(value)) return value.flatMap((item, i) => nulProblems(item, `${field}[${i}]`));
+  if (Array.isArray(value)) return value.flatMap((item, i) => textProblems(item, `${field}[${i}]`));
+  if (isPlainObject(value)) return Object.entries(value).flatMap(([key, item]) => textProblems(item, `${field}.${key}`));
   return [];
 }
 
@@ -109,13 +117,15 @@ class AppValidationPipe extends ValidationPipe {
     if (metadata.type === 'param' || metadata.type === 'query') {
       const problems =
         metadata.data !== undefined
-          ? nulProblems(value, metadata.data)
+          ? textProblems(value, metadata.data)
           : value && typeof value === 'object'
-            ? Object.entries(value as Record<string, unknown>).flatMap(([key, item]) => nulProblems(item, key))
+            ? Object.entries(value as Record<string, unknown>).flatMap(([key, item]) => textProblems(item, key))
             : [];
       if (problems.length > 0) throw new InvalidInputException(problems);
     }
     if (metadata.type === 'body' && metadata.metatype && this.toValidate(metadata) && isPlainObject(value)) {
+      const text = Object.entries(value).flatMap(([key, item]) => textProblems(item, key));
+      if (text.length > 0) throw new InvalidInputException(text);
       const { rest, problems } = presortBody(metadata.metatype, value);
       // class-transformer would deep-copy an opaque container only for checks of its kind and
       // size: they get a stand-in of the same kind and length, and the original value after
